@@ -1,0 +1,123 @@
+//! A small Rust program running a real pool, for the integration tests in tests/rust and for
+//! trying the core by hand. Every event is printed as one line on stdout:
+//!   start <manager pid> | worker_start <id> <pid> | worker_stop <id> <pid> | shutdown | returned
+//!
+//! usage: pool-scenario <workers> <behaviour> [max_wait_secs]
+//! behaviours (what WorkerStart does):
+//!   sleep          sleep until signalled (default SIGTERM disposition: dies of it)
+//!   graceful       catch SIGTERM and return from WorkerStart (so WorkerStop runs)
+//!   ignore-term    ignore SIGTERM and sleep forever (the max_wait_time guard must SIGKILL it)
+//!   return         return at once (IPC_NONE: the worker exits 0 and is replaced)
+//!   detach         worker 0 detaches on its first run, then sleeps 1 s and exits
+//!   shutdown       worker 0 asks the pool to shut down from inside WorkerStart
+//!   stranger       the Start callback forks a child of its own that exits at once
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use procpool::{Context, Handler, IpcMode, Outcome, Pool, PoolConfig};
+
+struct Scenario {
+    behaviour: String,
+}
+
+static TERM_SEEN: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_term(_: libc::c_int) {
+    TERM_SEEN.store(true, Ordering::SeqCst);
+}
+
+fn say(line: String) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn pid() -> u32 {
+    std::process::id()
+}
+
+impl Handler for Scenario {
+    fn on_start(&mut self, ctx: &Context) {
+        say(format!("start {}", ctx.master_pid().unwrap_or(-1)));
+        if self.behaviour == "stranger" {
+            // SAFETY: the child only calls _exit.
+            if unsafe { libc::fork() } == 0 {
+                unsafe { libc::_exit(7) };
+            }
+        }
+    }
+
+    fn on_worker_start(&mut self, ctx: &Context, id: usize) -> Outcome {
+        say(format!("worker_start {id} {}", pid()));
+        match self.behaviour.as_str() {
+            "return" => std::thread::sleep(Duration::from_millis(50)),
+            "graceful" => {
+                // SAFETY: the handler only stores to an atomic.
+                unsafe { libc::signal(libc::SIGTERM, on_term as extern "C" fn(libc::c_int) as libc::sighandler_t) };
+                while !TERM_SEEN.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+            "ignore-term" => {
+                unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            "detach" if id == 0 && ctx.worker_pid(1).is_some() && std::env::var("DETACHED_ONCE").is_err() => {
+                std::env::set_var("DETACHED_ONCE", "1");
+                say(format!("detached {id} {} {}", pid(), ctx.detach()));
+                std::thread::sleep(Duration::from_secs(1));
+                say(format!("detached_exit {}", pid()));
+            }
+            "shutdown" if id == 0 => {
+                say(format!("shutdown_requested {:?}", ctx.shutdown().is_ok()));
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            _ => loop {
+                std::thread::sleep(Duration::from_secs(1));
+            },
+        }
+        Outcome::Normal
+    }
+
+    fn on_worker_stop(&mut self, _ctx: &Context, id: usize) {
+        say(format!("worker_stop {id} {}", pid()));
+    }
+
+    fn on_shutdown(&mut self, _ctx: &Context) {
+        say("shutdown".to_string());
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: pool-scenario <workers> <behaviour> [max_wait_secs]");
+        std::process::exit(2);
+    }
+    let workers: usize = args[1].parse().expect("workers must be a number");
+    let mut config = PoolConfig::new(workers, IpcMode::None);
+    if let Some(wait) = args.get(3) {
+        config.max_wait_time = Duration::from_secs_f64(wait.parse().expect("max_wait_secs must be a number"));
+    }
+    let mut pool = match Pool::new(config) {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut scenario = Scenario { behaviour: args[2].clone() };
+    match pool.start(&mut scenario) {
+        Ok(()) => say("returned".to_string()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}

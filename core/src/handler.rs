@@ -1,0 +1,28 @@
+//! The embedder's side of the pool: the PHP extension, the C ABI and Rust programs implement
+//! `Handler` and get called at each event of SPEC.md's `on()` table.
+
+use crate::runtime::Context;
+
+/// How a callback ended. `Fatal` means the embedder's runtime cannot go on in this process
+/// (e.g. a PHP fatal error): the worker exits at once with that code, without `WorkerStop`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Normal,
+    Fatal { exit_code: i32 },
+}
+
+pub trait Handler {
+    /// In the manager, after start()'s checks and before any worker is forked.
+    fn on_start(&mut self, _ctx: &Context) {}
+
+    /// In a worker right after the fork. In IPC_NONE the worker ends when this returns.
+    fn on_worker_start(&mut self, _ctx: &Context, _worker_id: usize) -> Outcome {
+        Outcome::Normal
+    }
+
+    /// In a worker whose loop ended normally, just before it exits.
+    fn on_worker_stop(&mut self, _ctx: &Context, _worker_id: usize) {}
+
+    /// In the manager, when the shutdown begins and before workers are told to stop.
+    fn on_shutdown(&mut self, _ctx: &Context) {}
+}

@@ -1,0 +1,182 @@
+//! The manager: `Pool::start` forks the workers and then waits in one poll() loop on its signalfd
+//! and the control pipe, feeding what happens to the `Supervisor` until the pool has shut down.
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::time::Instant;
+
+use nix::sys::signal::Signal;
+
+use crate::config::{IpcMode, LogLevel, PoolConfig};
+use crate::control::{self, ControlPipe, Notice};
+use crate::error::{Error, Result};
+use crate::handler::Handler;
+use crate::log::info;
+use crate::pid_table::PidTable;
+use crate::runtime::{self, Context};
+use crate::signals::ManagerSignals;
+use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
+use crate::worker::{self, ManagerFds};
+
+/// A pool of worker processes. Configure it, then `start` it; `start` blocks until shutdown.
+pub struct Pool {
+    config: PoolConfig,
+    started: bool,
+}
+
+impl Pool {
+    pub fn new(config: PoolConfig) -> Result<Pool> {
+        config.validate()?;
+        Ok(Pool { config, started: false })
+    }
+
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    pub fn config_mut(&mut self) -> &mut PoolConfig {
+        &mut self.config
+    }
+
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
+    /// Runs the pool in this process until it shuts down (SIGTERM/SIGINT or `Context::shutdown`).
+    /// Returns in the manager only; workers exit inside.
+    pub fn start(&mut self, handler: &mut dyn Handler) -> Result<()> {
+        if self.started {
+            return Err(Error::AlreadyStarted);
+        }
+        self.config.validate()?;
+        if self.config.ipc_mode != IpcMode::None {
+            return Err(Error::NotSupported(format!(
+                "{} is not built yet in procpool; only SWOOLE_IPC_NONE pools can start",
+                self.config.ipc_mode.name()
+            )));
+        }
+        crate::log::set_level(effective_log_level(self.config.log_level));
+        let pids = Arc::new(PidTable::new(self.config.worker_num)?);
+        let control = ControlPipe::new()?;
+        runtime::enter_manager(self.config.worker_num, control.write.as_raw_fd(), pids.clone())?;
+        self.started = true;
+        let result = run_manager(&self.config, handler, &control, &pids);
+        runtime::leave_manager();
+        result
+    }
+}
+
+/// `PROCPOOL_LOG=off|warning|info` overrides the configured level, for debugging a deployed script.
+fn effective_log_level(configured: LogLevel) -> LogLevel {
+    std::env::var("PROCPOOL_LOG").ok().and_then(|v| LogLevel::parse(&v)).unwrap_or(configured)
+}
+
+fn run_manager(config: &PoolConfig, handler: &mut dyn Handler, control: &ControlPipe, pids: &PidTable) -> Result<()> {
+    let signals = ManagerSignals::block()?;
+    let ctx = Context;
+    handler.on_start(&ctx);
+    info!("manager pid {} starting {} workers", std::process::id(), config.worker_num);
+    let mut ops = ForkOps {
+        handler,
+        pids,
+        manager_fds: ManagerFds { signal_fd: signals.raw_fd(), control_read: control.read.as_raw_fd() },
+    };
+    let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time);
+    supervisor.start_all(&mut ops);
+    while !supervisor.is_finished() {
+        wait_for_events(&signals, control.read.as_raw_fd(), supervisor.next_deadline())?;
+        // Notices first: a worker that detached and then exited must be known as detached
+        // before its exit is reaped.
+        for notice in control::drain(control.read.as_raw_fd()) {
+            let Notice::Detached { pid, .. } = notice;
+            supervisor.on_detach(pid, &mut ops);
+        }
+        for signal in signals.drain() {
+            match signal {
+                Signal::SIGTERM | Signal::SIGINT if !supervisor.is_shutting_down() => {
+                    info!("{} received: shutting down", signal.as_str());
+                    ops.handler.on_shutdown(&ctx);
+                    supervisor.begin_shutdown(&mut ops);
+                }
+                Signal::SIGUSR1 | Signal::SIGUSR2 => {
+                    supervisor.begin_reload(&mut ops);
+                }
+                _ => {}
+            }
+        }
+        reap_children(&mut supervisor, &mut ops);
+        supervisor.tick(&mut ops);
+    }
+    info!("all workers stopped; manager done");
+    Ok(())
+}
+
+/// Sleeps in poll() until a signal, a control notice, or the supervisor's next deadline.
+fn wait_for_events(signals: &ManagerSignals, control_read: RawFd, deadline: Option<Instant>) -> Result<()> {
+    let timeout_ms = match deadline {
+        None => -1,
+        Some(d) => d.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i32 + 1,
+    };
+    let mut fds = [
+        libc::pollfd { fd: signals.raw_fd(), events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: control_read, events: libc::POLLIN, revents: 0 },
+    ];
+    // SAFETY: poll on an array we own.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+    if n < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+        return Err(Error::last_os("poll (manager loop)"));
+    }
+    Ok(())
+}
+
+fn reap_children(supervisor: &mut Supervisor, ops: &mut ForkOps) {
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid status pointer.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid <= 0 {
+            return;
+        }
+        supervisor.on_child_exit(pid, ExitStatus::from_wait_status(status), ops);
+    }
+}
+
+/// The real `ProcessOps`: fork, kill(2), the monotonic clock, and the shared pid table.
+struct ForkOps<'a> {
+    handler: &'a mut dyn Handler,
+    pids: &'a PidTable,
+    manager_fds: ManagerFds,
+}
+
+impl ProcessOps for ForkOps<'_> {
+    fn spawn(&mut self, worker_id: usize) -> Result<Pid> {
+        // Anything buffered now would be written twice, once by each process.
+        let _ = std::io::stdout().flush();
+        // SAFETY: fflush(NULL) flushes C stdio; fork is safe as the manager is single-threaded.
+        unsafe { libc::fflush(std::ptr::null_mut()) };
+        match unsafe { libc::fork() } {
+            -1 => Err(Error::last_os(format!("fork (worker#{worker_id})"))),
+            0 => {
+                // The child's own pid goes into the table at once, so it can read it back before the
+                // manager gets to record it.
+                self.pids.set(worker_id, std::process::id() as i32);
+                worker::run(self.handler, worker_id, &self.manager_fds)
+            }
+            pid => Ok(pid),
+        }
+    }
+
+    fn kill(&mut self, pid: Pid, signal: i32) {
+        // SAFETY: kill(2) on a pid this manager forked and has not reaped yet.
+        unsafe { libc::kill(pid, signal) };
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn slot_changed(&mut self, worker_id: usize, pid: Option<Pid>) {
+        self.pids.set(worker_id, pid.unwrap_or(0));
+    }
+}

@@ -1,0 +1,86 @@
+//! The manager reads its signals from a signalfd: they stay blocked while the pool runs, so no
+//! asynchronous handler ever runs Rust, C or PHP code. The mask is restored when the pool ends.
+
+use std::os::fd::{AsRawFd, RawFd};
+
+use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+
+use crate::error::{Error, Result};
+
+/// Signals the manager acts on: shutdown (TERM, and INT for Ctrl-C), reload (USR1, USR2), reaping (CHLD).
+pub const MANAGER_SIGNALS: [Signal; 5] =
+    [Signal::SIGTERM, Signal::SIGINT, Signal::SIGUSR1, Signal::SIGUSR2, Signal::SIGCHLD];
+
+/// Signals whose disposition a worker gets back to default, whatever the embedder had installed.
+const WORKER_DEFAULT_SIGNALS: [Signal; 7] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGCHLD,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
+pub struct ManagerSignals {
+    fd: SignalFd,
+    saved_mask: SigSet,
+}
+
+impl ManagerSignals {
+    pub fn block() -> Result<ManagerSignals> {
+        let mut set = SigSet::empty();
+        for sig in MANAGER_SIGNALS {
+            set.add(sig);
+        }
+        let mut saved_mask = SigSet::empty();
+        signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut saved_mask))
+            .map_err(|e| Error::from_errno("sigprocmask(SIG_BLOCK)", e))?;
+        match SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC) {
+            Ok(fd) => Ok(ManagerSignals { fd, saved_mask }),
+            Err(e) => {
+                let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved_mask), None);
+                Err(Error::from_errno("signalfd", e))
+            }
+        }
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Every signal that arrived since the last call (repeats of one signal may merge into one).
+    pub fn drain(&self) -> Vec<Signal> {
+        let mut out = Vec::new();
+        while let Ok(Some(info)) = self.fd.read_signal() {
+            if let Ok(sig) = Signal::try_from(info.ssi_signo as i32) {
+                out.push(sig);
+            }
+        }
+        out
+    }
+}
+
+impl Drop for ManagerSignals {
+    fn drop(&mut self) {
+        // Consume what is still pending (a second SIGTERM, a late SIGCHLD) so that unblocking does not
+        // hand it to the embedder's own handlers after start() returned.
+        self.drain();
+        let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.saved_mask), None);
+    }
+}
+
+/// In a freshly forked worker: default dispositions and an empty mask, so the worker's own
+/// signal handling (e.g. PHP's pcntl_signal) behaves as in a plain process.
+pub fn reset_for_worker() {
+    for sig in WORKER_DEFAULT_SIGNALS {
+        // SAFETY: installing SIG_DFL runs no code of ours in signal context.
+        let _ = unsafe { signal::signal(sig, SigHandler::SigDfl) };
+    }
+    let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+pub fn name(signo: i32) -> &'static str {
+    Signal::try_from(signo).map(|s| s.as_str()).unwrap_or("?")
+}

@@ -1,0 +1,333 @@
+//! The manager's bookkeeping as pure logic: which process holds which worker id, what to do when a
+//! child exits, how a rolling reload and a graceful shutdown progress, and when the `max_wait_time`
+//! guard fires. It acts on the world only through `ProcessOps`, so it is unit-tested without forking.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::log::{info, warning};
+use crate::signals;
+
+pub type Pid = i32;
+
+/// How a child ended, decoded from waitpid's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Exited(i32),
+    Signaled(i32),
+}
+
+impl ExitStatus {
+    pub fn from_wait_status(status: i32) -> ExitStatus {
+        if libc::WIFSIGNALED(status) {
+            ExitStatus::Signaled(libc::WTERMSIG(status))
+        } else {
+            ExitStatus::Exited(libc::WEXITSTATUS(status))
+        }
+    }
+
+    fn code(self) -> i32 {
+        match self {
+            ExitStatus::Exited(code) => code,
+            ExitStatus::Signaled(_) => 0,
+        }
+    }
+
+    fn signal(self) -> i32 {
+        match self {
+            ExitStatus::Exited(_) => 0,
+            ExitStatus::Signaled(sig) => sig,
+        }
+    }
+
+    fn is_clean(self) -> bool {
+        self == ExitStatus::Exited(0)
+    }
+}
+
+/// What the supervisor needs from the operating system.
+pub trait ProcessOps {
+    /// Starts a worker process for `worker_id` and returns its pid. (The real one forks; the child
+    /// never returns from this call.)
+    fn spawn(&mut self, worker_id: usize) -> Result<Pid, Error>;
+    fn kill(&mut self, pid: Pid, signal: i32);
+    fn now(&self) -> Instant;
+    /// Called whenever the pid of a slot changes (None: no live process).
+    fn slot_changed(&mut self, _worker_id: usize, _pid: Option<Pid>) {}
+}
+
+/// After a failed fork, the slot is tried again this much later instead of spinning.
+pub const SPAWN_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Default, Clone)]
+struct Slot {
+    pid: Option<Pid>,
+    retry_at: Option<Instant>,
+    respawns: u64,
+}
+
+#[derive(Debug)]
+struct Reload {
+    /// Old workers not yet told to stop, in id order.
+    queue: VecDeque<(usize, Pid)>,
+    /// The old worker told to stop whose exit the reload waits for.
+    waiting_for: Option<Pid>,
+    deadline: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    ShuttingDown { deadline: Option<Instant>, forced: bool },
+}
+
+/// Who a reaped pid was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reaped {
+    Worker(usize),
+    Detached,
+    Stranger,
+}
+
+#[derive(Debug)]
+pub struct Supervisor {
+    slots: Vec<Slot>,
+    detached: HashSet<Pid>,
+    phase: Phase,
+    reload: Option<Reload>,
+    max_wait: Duration,
+}
+
+impl Supervisor {
+    pub fn new(worker_num: usize, max_wait: Duration) -> Supervisor {
+        Supervisor {
+            slots: vec![Slot::default(); worker_num],
+            detached: HashSet::new(),
+            phase: Phase::Running,
+            reload: None,
+            max_wait,
+        }
+    }
+
+    pub fn start_all(&mut self, ops: &mut dyn ProcessOps) {
+        for id in 0..self.slots.len() {
+            self.spawn_slot(id, ops);
+        }
+    }
+
+    pub fn pid_of(&self, worker_id: usize) -> Option<Pid> {
+        self.slots.get(worker_id).and_then(|s| s.pid)
+    }
+
+    pub fn respawns_of(&self, worker_id: usize) -> u64 {
+        self.slots.get(worker_id).map_or(0, |s| s.respawns)
+    }
+
+    pub fn live_workers(&self) -> usize {
+        self.slots.iter().filter(|s| s.pid.is_some()).count()
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        matches!(self.phase, Phase::ShuttingDown { .. })
+    }
+
+    pub fn is_reloading(&self) -> bool {
+        self.reload.is_some()
+    }
+
+    /// The pool is done once it is shutting down and no worker is left.
+    pub fn is_finished(&self) -> bool {
+        self.is_shutting_down() && self.live_workers() == 0
+    }
+
+    fn worker_of(&self, pid: Pid) -> Option<usize> {
+        self.slots.iter().position(|s| s.pid == Some(pid))
+    }
+
+    fn spawn_slot(&mut self, id: usize, ops: &mut dyn ProcessOps) {
+        match ops.spawn(id) {
+            Ok(pid) => {
+                let slot = &mut self.slots[id];
+                slot.pid = Some(pid);
+                slot.retry_at = None;
+                ops.slot_changed(id, Some(pid));
+                info!("worker#{id} started, pid {pid}");
+            }
+            Err(e) => {
+                let retry_at = ops.now() + SPAWN_RETRY_DELAY;
+                self.slots[id].retry_at = Some(retry_at);
+                warning!("worker#{id} could not be started: {e}; retrying in {}s", SPAWN_RETRY_DELAY.as_secs());
+            }
+        }
+    }
+
+    /// A child was reaped. Workers are replaced at once unless the pool is shutting down.
+    pub fn on_child_exit(&mut self, pid: Pid, status: ExitStatus, ops: &mut dyn ProcessOps) -> Reaped {
+        if self.detached.remove(&pid) {
+            info!("detached process {pid} exited (status={}, signal={})", status.code(), status.signal());
+            return Reaped::Detached;
+        }
+        let Some(id) = self.worker_of(pid) else {
+            warning!(
+                "reaped process {pid} that the pool did not fork (status={}, signal={}); not replaced",
+                status.code(),
+                status.signal()
+            );
+            return Reaped::Stranger;
+        };
+        self.slots[id].pid = None;
+        ops.slot_changed(id, None);
+        if self.is_shutting_down() {
+            info!("worker#{id} (pid {pid}) stopped (status={}, signal={})", status.code(), status.signal());
+            return Reaped::Worker(id);
+        }
+        if status.is_clean() {
+            info!("worker#{id} (pid {pid}) exited with status 0");
+        } else {
+            let signal = status.signal();
+            warning!(
+                "worker#{id} (pid {pid}) abnormal exit, status={}, signal={}{}",
+                status.code(),
+                signal,
+                if signal != 0 { format!(" ({})", signals::name(signal)) } else { String::new() }
+            );
+        }
+        self.slots[id].respawns += 1;
+        self.spawn_slot(id, ops);
+        if self.reload.as_ref().is_some_and(|r| r.waiting_for == Some(pid)) {
+            self.advance_reload(ops);
+        }
+        Reaped::Worker(id)
+    }
+
+    /// `detach()` in a worker: the slot gets a new process at once; the old one is left alone.
+    pub fn on_detach(&mut self, pid: Pid, ops: &mut dyn ProcessOps) {
+        let Some(id) = self.worker_of(pid) else { return };
+        self.detached.insert(pid);
+        self.slots[id].pid = None;
+        ops.slot_changed(id, None);
+        info!("worker#{id} (pid {pid}) detached; forking its replacement");
+        if self.is_shutting_down() {
+            return;
+        }
+        self.spawn_slot(id, ops);
+        if let Some(reload) = &mut self.reload {
+            reload.queue.retain(|&(_, p)| p != pid);
+            if reload.waiting_for == Some(pid) {
+                self.advance_reload(ops);
+            }
+        }
+    }
+
+    /// SIGUSR1/SIGUSR2: stop old workers one at a time. Ignored while a reload or shutdown runs.
+    pub fn begin_reload(&mut self, ops: &mut dyn ProcessOps) -> bool {
+        if self.is_shutting_down() {
+            info!("reload ignored: the pool is shutting down");
+            return false;
+        }
+        if self.reload.is_some() {
+            info!("reload ignored: a reload is already running");
+            return false;
+        }
+        let queue = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(id, s)| s.pid.map(|pid| (id, pid)))
+            .collect();
+        let deadline = (!self.max_wait.is_zero()).then(|| ops.now() + self.max_wait);
+        info!("reloading workers one at a time");
+        self.reload = Some(Reload { queue, waiting_for: None, deadline });
+        self.advance_reload(ops);
+        true
+    }
+
+    fn advance_reload(&mut self, ops: &mut dyn ProcessOps) {
+        let Some(reload) = &mut self.reload else { return };
+        reload.waiting_for = None;
+        while let Some((id, pid)) = reload.queue.pop_front() {
+            // An old worker that already died or detached has nothing left to reload.
+            if self.slots[id].pid == Some(pid) {
+                reload.waiting_for = Some(pid);
+                ops.kill(pid, libc::SIGTERM);
+                return;
+            }
+        }
+        self.reload = None;
+        info!("reload finished");
+    }
+
+    /// SIGTERM/SIGINT/shutdown(): tell every worker to stop. The caller runs the `Shutdown`
+    /// callback first. False when a shutdown already runs.
+    pub fn begin_shutdown(&mut self, ops: &mut dyn ProcessOps) -> bool {
+        if self.is_shutting_down() {
+            return false;
+        }
+        let deadline = (!self.max_wait.is_zero()).then(|| ops.now() + self.max_wait);
+        self.phase = Phase::ShuttingDown { deadline, forced: false };
+        self.reload = None;
+        for slot in &mut self.slots {
+            slot.retry_at = None;
+            if let Some(pid) = slot.pid {
+                ops.kill(pid, libc::SIGTERM);
+            }
+        }
+        true
+    }
+
+    /// The next instant at which `tick` has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let retry = self.slots.iter().filter_map(|s| s.retry_at).min();
+        let reload = self.reload.as_ref().and_then(|r| r.deadline);
+        let shutdown = match self.phase {
+            Phase::ShuttingDown { deadline, forced: false } => deadline,
+            _ => None,
+        };
+        [retry, reload, shutdown].into_iter().flatten().min()
+    }
+
+    /// Time-driven work: fork retries and the `max_wait_time` guards.
+    pub fn tick(&mut self, ops: &mut dyn ProcessOps) {
+        let now = ops.now();
+        if let Phase::ShuttingDown { deadline: Some(deadline), forced: false } = self.phase {
+            if now >= deadline {
+                self.phase = Phase::ShuttingDown { deadline: Some(deadline), forced: true };
+                for (id, slot) in self.slots.iter().enumerate() {
+                    if let Some(pid) = slot.pid {
+                        warning!("worker#{id} (pid {pid}) still running {}s after SIGTERM; sending SIGKILL", self.max_wait.as_secs_f64());
+                        ops.kill(pid, libc::SIGKILL);
+                    }
+                }
+            }
+            return;
+        }
+        if self.is_shutting_down() {
+            return;
+        }
+        if let Some(reload) = &self.reload {
+            if reload.deadline.is_some_and(|d| now >= d) {
+                let old: Vec<(usize, Pid)> = reload.waiting_for.iter()
+                    .filter_map(|&pid| self.worker_of(pid).map(|id| (id, pid)))
+                    .chain(reload.queue.iter().copied())
+                    .collect();
+                self.reload = None;
+                for (id, pid) in old {
+                    if self.slots[id].pid == Some(pid) {
+                        warning!("worker#{id} (pid {pid}) still running {}s after the reload began; sending SIGKILL", self.max_wait.as_secs_f64());
+                        ops.kill(pid, libc::SIGKILL);
+                    }
+                }
+            }
+        }
+        for id in 0..self.slots.len() {
+            if self.slots[id].retry_at.is_some_and(|t| now >= t) {
+                self.spawn_slot(id, ops);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "supervisor_tests.rs"]
+mod tests;

@@ -1,0 +1,215 @@
+//! The supervisor's state machine, driven by a fake `ProcessOps` with a hand-moved clock.
+
+use super::*;
+
+#[derive(Default)]
+struct FakeOps {
+    next_pid: Pid,
+    now_offset: Duration,
+    base: Option<Instant>,
+    spawned: Vec<(usize, Pid)>,
+    killed: Vec<(Pid, i32)>,
+    failing_spawns: usize,
+}
+
+impl FakeOps {
+    fn new() -> FakeOps {
+        FakeOps { next_pid: 100, base: Some(Instant::now()), ..Default::default() }
+    }
+    fn advance(&mut self, by: Duration) {
+        self.now_offset += by;
+    }
+    fn take_kills(&mut self) -> Vec<(Pid, i32)> {
+        std::mem::take(&mut self.killed)
+    }
+}
+
+impl ProcessOps for FakeOps {
+    fn spawn(&mut self, worker_id: usize) -> Result<Pid, Error> {
+        if self.failing_spawns > 0 {
+            self.failing_spawns -= 1;
+            return Err(Error::last_os("fake fork"));
+        }
+        self.next_pid += 1;
+        self.spawned.push((worker_id, self.next_pid));
+        Ok(self.next_pid)
+    }
+    fn kill(&mut self, pid: Pid, signal: i32) {
+        self.killed.push((pid, signal));
+    }
+    fn now(&self) -> Instant {
+        self.base.unwrap() + self.now_offset
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(3);
+const TERM: ExitStatus = ExitStatus::Signaled(libc::SIGTERM);
+
+fn started(n: usize) -> (Supervisor, FakeOps) {
+    let mut ops = FakeOps::new();
+    let mut sup = Supervisor::new(n, WAIT);
+    sup.start_all(&mut ops);
+    (sup, ops)
+}
+
+#[test]
+fn starts_one_process_per_id() {
+    let (sup, ops) = started(3);
+    assert_eq!(ops.spawned, vec![(0, 101), (1, 102), (2, 103)]);
+    assert_eq!(sup.live_workers(), 3);
+    assert_eq!(sup.pid_of(1), Some(102));
+}
+
+#[test]
+fn a_dead_worker_is_replaced_under_the_same_id() {
+    let (mut sup, mut ops) = started(2);
+    let reaped = sup.on_child_exit(102, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
+    assert_eq!(reaped, Reaped::Worker(1));
+    assert_eq!(sup.pid_of(1), Some(103));
+    assert_eq!(sup.respawns_of(1), 1);
+    assert_eq!(sup.live_workers(), 2);
+}
+
+#[test]
+fn a_stranger_child_is_not_replaced() {
+    let (mut sup, mut ops) = started(2);
+    assert_eq!(sup.on_child_exit(999, ExitStatus::Exited(0), &mut ops), Reaped::Stranger);
+    assert_eq!(ops.spawned.len(), 2);
+}
+
+#[test]
+fn shutdown_terms_everyone_and_finishes_when_all_are_reaped() {
+    let (mut sup, mut ops) = started(2);
+    assert!(sup.begin_shutdown(&mut ops));
+    assert!(!sup.begin_shutdown(&mut ops), "a second SIGTERM starts nothing new");
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGTERM), (102, libc::SIGTERM)]);
+    sup.on_child_exit(101, TERM, &mut ops);
+    assert!(!sup.is_finished());
+    sup.on_child_exit(102, ExitStatus::Exited(0), &mut ops);
+    assert!(sup.is_finished());
+    assert_eq!(ops.spawned.len(), 2, "nothing is respawned during shutdown");
+}
+
+#[test]
+fn shutdown_kills_stragglers_after_max_wait_time() {
+    let (mut sup, mut ops) = started(2);
+    sup.begin_shutdown(&mut ops);
+    ops.take_kills();
+    sup.on_child_exit(101, TERM, &mut ops);
+    ops.advance(WAIT - Duration::from_millis(1));
+    sup.tick(&mut ops);
+    assert!(ops.take_kills().is_empty());
+    ops.advance(Duration::from_millis(1));
+    assert_eq!(sup.next_deadline(), Some(ops.now()));
+    sup.tick(&mut ops);
+    assert_eq!(ops.take_kills(), vec![(102, libc::SIGKILL)]);
+    assert_eq!(sup.next_deadline(), None, "SIGKILL is sent once");
+}
+
+#[test]
+fn zero_max_wait_time_never_forces() {
+    let mut ops = FakeOps::new();
+    let mut sup = Supervisor::new(1, Duration::ZERO);
+    sup.start_all(&mut ops);
+    sup.begin_shutdown(&mut ops);
+    ops.take_kills();
+    assert_eq!(sup.next_deadline(), None);
+    ops.advance(Duration::from_secs(3600));
+    sup.tick(&mut ops);
+    assert!(ops.take_kills().is_empty());
+}
+
+#[test]
+fn reload_goes_one_worker_at_a_time_in_id_order() {
+    let (mut sup, mut ops) = started(3);
+    assert!(sup.begin_reload(&mut ops));
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGTERM)]);
+    assert!(!sup.begin_reload(&mut ops), "a reload during a reload is ignored");
+    assert!(ops.take_kills().is_empty());
+    sup.on_child_exit(101, TERM, &mut ops);
+    assert_eq!(sup.pid_of(0), Some(104), "replacement forked before the next is told");
+    assert_eq!(ops.take_kills(), vec![(102, libc::SIGTERM)]);
+    sup.on_child_exit(102, ExitStatus::Exited(0), &mut ops);
+    assert_eq!(ops.take_kills(), vec![(103, libc::SIGTERM)]);
+    sup.on_child_exit(103, ExitStatus::Exited(0), &mut ops);
+    assert!(!sup.is_reloading());
+    assert_eq!(sup.live_workers(), 3);
+    assert!(ops.take_kills().is_empty(), "new workers are not reloaded");
+}
+
+#[test]
+fn reload_skips_workers_that_died_meanwhile() {
+    let (mut sup, mut ops) = started(3);
+    sup.begin_reload(&mut ops);
+    ops.take_kills();
+    sup.on_child_exit(102, ExitStatus::Signaled(libc::SIGSEGV), &mut ops); // replaced by 104
+    sup.on_child_exit(101, TERM, &mut ops);
+    assert_eq!(ops.take_kills(), vec![(103, libc::SIGTERM)]);
+}
+
+#[test]
+fn reload_kills_old_workers_still_alive_after_max_wait_time() {
+    let (mut sup, mut ops) = started(2);
+    sup.begin_reload(&mut ops);
+    ops.take_kills();
+    ops.advance(WAIT);
+    sup.tick(&mut ops);
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGKILL), (102, libc::SIGKILL)]);
+    assert!(!sup.is_reloading());
+    sup.on_child_exit(101, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
+    sup.on_child_exit(102, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
+    assert_eq!(sup.live_workers(), 2);
+    assert!(ops.take_kills().is_empty());
+}
+
+#[test]
+fn reload_is_ignored_during_shutdown() {
+    let (mut sup, mut ops) = started(2);
+    sup.begin_shutdown(&mut ops);
+    ops.take_kills();
+    assert!(!sup.begin_reload(&mut ops));
+    assert!(ops.take_kills().is_empty());
+}
+
+#[test]
+fn detach_forks_a_replacement_and_leaves_the_old_process_alone() {
+    let (mut sup, mut ops) = started(2);
+    sup.on_detach(101, &mut ops);
+    assert_eq!(sup.pid_of(0), Some(103));
+    sup.begin_shutdown(&mut ops);
+    assert_eq!(ops.take_kills(), vec![(103, libc::SIGTERM), (102, libc::SIGTERM)]);
+    assert_eq!(sup.on_child_exit(101, ExitStatus::Exited(0), &mut ops), Reaped::Detached);
+    assert_eq!(ops.spawned.len(), 3);
+}
+
+#[test]
+fn detach_of_the_worker_a_reload_waits_for_moves_the_reload_on() {
+    let (mut sup, mut ops) = started(2);
+    sup.begin_reload(&mut ops);
+    ops.take_kills();
+    sup.on_detach(101, &mut ops);
+    assert_eq!(ops.take_kills(), vec![(102, libc::SIGTERM)]);
+}
+
+#[test]
+fn a_failed_fork_is_retried_later_not_in_a_loop() {
+    let mut ops = FakeOps::new();
+    ops.failing_spawns = 1;
+    let mut sup = Supervisor::new(2, WAIT);
+    sup.start_all(&mut ops);
+    assert_eq!(sup.live_workers(), 1);
+    assert_eq!(sup.next_deadline(), Some(ops.now() + SPAWN_RETRY_DELAY));
+    sup.tick(&mut ops);
+    assert_eq!(sup.live_workers(), 1, "not retried before the delay");
+    ops.advance(SPAWN_RETRY_DELAY);
+    sup.tick(&mut ops);
+    assert_eq!(sup.live_workers(), 2);
+    assert_eq!(sup.next_deadline(), None);
+}
+
+#[test]
+fn exit_status_decodes_waitpid_values() {
+    assert_eq!(ExitStatus::from_wait_status(0), ExitStatus::Exited(0));
+    assert_eq!(ExitStatus::from_wait_status(3 << 8), ExitStatus::Exited(3));
+    assert_eq!(ExitStatus::from_wait_status(libc::SIGKILL), ExitStatus::Signaled(libc::SIGKILL));
+}
