@@ -1,0 +1,165 @@
+//! The PHP callables registered with `on()`, and the `Handler` that calls them from the core.
+//! Every call into PHP is guarded: an exception, `exit()` or a fatal error (a longjmp) returns to
+//! Rust here, and what happens next follows SPEC.md's "Facts from running Swoole".
+
+use std::panic::AssertUnwindSafe;
+
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::convert::IntoZvalDyn;
+use ext_php_rs::types::{ZendObject, Zval};
+use ext_php_rs::zend::{try_catch, ExecutorGlobals};
+use procpool::{Context, Handler, Outcome};
+
+use crate::zend::{self, Pending};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Start,
+    WorkerStart,
+    WorkerStop,
+    Message,
+    Shutdown,
+    WorkerExit,
+}
+
+impl Event {
+    /// Event names are case-insensitive, as in Swoole.
+    pub fn parse(name: &str) -> Option<Event> {
+        match name.to_ascii_lowercase().as_str() {
+            "start" => Some(Event::Start),
+            "workerstart" => Some(Event::WorkerStart),
+            "workerstop" => Some(Event::WorkerStop),
+            "message" => Some(Event::Message),
+            "shutdown" => Some(Event::Shutdown),
+            "workerexit" => Some(Event::WorkerExit),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Callbacks {
+    pub start: Option<Zval>,
+    pub worker_start: Option<Zval>,
+    pub worker_stop: Option<Zval>,
+    pub message: Option<Zval>,
+    pub shutdown: Option<Zval>,
+    pub worker_exit: Option<Zval>,
+}
+
+impl Callbacks {
+    pub fn slot(&mut self, event: Event) -> &mut Option<Zval> {
+        match event {
+            Event::Start => &mut self.start,
+            Event::WorkerStart => &mut self.worker_start,
+            Event::WorkerStop => &mut self.worker_stop,
+            Event::Message => &mut self.message,
+            Event::Shutdown => &mut self.shutdown,
+            Event::WorkerExit => &mut self.worker_exit,
+        }
+    }
+}
+
+/// How a guarded call into PHP ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Returned,
+    /// An uncaught exception is pending.
+    Threw,
+    /// `exit()` unwound the callback; EG(exit_status) holds its status.
+    Exited,
+    /// A fatal error bailed out (or the call could not be made): the engine must not run more code.
+    Fatal,
+}
+
+fn call_guarded(callback: &Zval, args: Vec<&dyn IntoZvalDyn>) -> Ended {
+    match try_catch(AssertUnwindSafe(|| callback.try_call(args))) {
+        Ok(Ok(_)) => Ended::Returned,
+        Ok(Err(_)) => match zend::pending() {
+            Pending::Exception => Ended::Threw,
+            Pending::Exit => Ended::Exited,
+            Pending::Nothing => Ended::Fatal,
+        },
+        Err(_) => Ended::Fatal,
+    }
+}
+
+/// A failure of a manager-side callback (Start, Shutdown), re-raised by start() once the pool has
+/// stopped, so that the script sees it where it called start().
+pub enum ManagerFailure {
+    Exception(ZBox<ZendObject>),
+    Exit,
+    Fatal,
+}
+
+pub struct PhpHandler {
+    pub callbacks: Callbacks,
+    /// The `$pool` object passed as the first argument of every callback.
+    pub this: Zval,
+    pub manager_failure: Option<ManagerFailure>,
+}
+
+impl PhpHandler {
+    fn run_manager_callback(&mut self, callback: Option<&Zval>, ctx: &Context) {
+        let Some(callback) = callback else { return };
+        let failure = match call_guarded(callback, vec![&self.this]) {
+            Ended::Returned => return,
+            Ended::Threw => ExecutorGlobals::take_exception().map(ManagerFailure::Exception),
+            Ended::Exited => {
+                zend::clear_pending();
+                Some(ManagerFailure::Exit)
+            }
+            Ended::Fatal => Some(ManagerFailure::Fatal),
+        };
+        if self.manager_failure.is_none() {
+            self.manager_failure = failure;
+        }
+        let _ = ctx.shutdown();
+    }
+}
+
+impl Handler for PhpHandler {
+    fn on_start(&mut self, ctx: &Context) {
+        let callback = self.callbacks.start.as_ref().map(Zval::shallow_clone);
+        self.run_manager_callback(callback.as_ref(), ctx);
+    }
+
+    fn on_worker_start(&mut self, _ctx: &Context, worker_id: usize) -> Outcome {
+        let Some(callback) = self.callbacks.worker_start.as_ref().map(Zval::shallow_clone) else {
+            return Outcome::Normal;
+        };
+        let id = worker_id as i64;
+        let outcome = match call_guarded(&callback, vec![&self.this, &id]) {
+            Ended::Returned => Outcome::Normal,
+            // Swoole: an uncaught exception or exit() in WorkerStart still runs WorkerStop and exits 0.
+            Ended::Threw => {
+                zend::report_pending_exception();
+                Outcome::Normal
+            }
+            Ended::Exited => {
+                zend::clear_pending();
+                Outcome::Normal
+            }
+            Ended::Fatal => Outcome::Fatal { exit_code: 255 },
+        };
+        zend::flush_output();
+        outcome
+    }
+
+    fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {
+        if let Some(callback) = self.callbacks.worker_stop.as_ref().map(Zval::shallow_clone) {
+            let id = worker_id as i64;
+            match call_guarded(&callback, vec![&self.this, &id]) {
+                Ended::Threw => zend::report_pending_exception(),
+                Ended::Exited => zend::clear_pending(),
+                Ended::Returned | Ended::Fatal => {}
+            }
+        }
+        zend::flush_output();
+    }
+
+    fn on_shutdown(&mut self, ctx: &Context) {
+        let callback = self.callbacks.shutdown.as_ref().map(Zval::shallow_clone);
+        self.run_manager_callback(callback.as_ref(), ctx);
+    }
+}

@@ -1,0 +1,294 @@
+//! `ProcPool\Pool` (aliased `Swoole\Process\Pool`): PHP's face of `procpool::Pool`.
+//! Mutable state sits in Cell/RefCell because callbacks re-enter the object (`$pool->getProcess()`,
+//! `$pool->workerId`) while start() runs; start() takes what it needs out before calling PHP.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use ext_php_rs::convert::IntoZval;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
+use procpool::{Context, IpcMode, PoolConfig, Role};
+
+use crate::callbacks::{Callbacks, Event, ManagerFailure, PhpHandler};
+use crate::errors::{error, fatal, from_core, pool_exception, type_error, warning};
+use crate::process::Process;
+use crate::settings::{self, COROUTINE_REFUSED};
+use crate::zend;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Configuring,
+    Running,
+    Finished,
+}
+
+#[php_class]
+#[php(name = "ProcPool\\Pool")]
+pub struct Pool {
+    /// None while start() runs (the core pool is borrowed by the manager loop).
+    core: RefCell<Option<procpool::Pool>>,
+    ipc_mode: IpcMode,
+    worker_num: usize,
+    callbacks: RefCell<Callbacks>,
+    /// getProcess() returns the same object for an id, as Swoole does.
+    processes: RefCell<HashMap<usize, Zval>>,
+    phase: Cell<Phase>,
+    master_pid: Cell<i64>,
+}
+
+fn false_zval() -> Zval {
+    let mut z = Zval::new();
+    z.set_bool(false);
+    z
+}
+
+#[php_impl]
+impl Pool {
+    pub const IPC_NONE: i64 = 0;
+    pub const IPC_UNIXSOCK: i64 = 1;
+    pub const IPC_MSGQUEUE: i64 = 2;
+    pub const IPC_SOCKET: i64 = 3;
+
+    #[php(defaults(ipc_type = 0, msgqueue_key = 0, enable_coroutine = false))]
+    pub fn __construct(worker_num: i64, ipc_type: i64, msgqueue_key: i64, enable_coroutine: bool) -> PhpResult<Self> {
+        if ext_php_rs::zend::php_sapi_name().as_deref() != Some("cli") {
+            return Err(pool_exception("ProcPool\\Pool can only be used in the CLI SAPI"));
+        }
+        if procpool::runtime::role() != Role::Idle {
+            return Err(error("a process pool is already running in this process; only one pool may run at a time"));
+        }
+        if worker_num <= 0 {
+            return Err(pool_exception(format!("worker_num must be greater than 0, {worker_num} given")));
+        }
+        let ipc_mode = IpcMode::from_raw(ipc_type).map_err(from_core)?;
+        if enable_coroutine {
+            return Err(pool_exception(COROUTINE_REFUSED));
+        }
+        let mut config = PoolConfig::new(worker_num as usize, ipc_mode);
+        config.msgqueue_key = msgqueue_key;
+        let core = procpool::Pool::new(config).map_err(from_core)?;
+        Ok(Pool {
+            core: RefCell::new(Some(core)),
+            ipc_mode,
+            worker_num: worker_num as usize,
+            callbacks: RefCell::new(Callbacks::default()),
+            processes: RefCell::new(HashMap::new()),
+            phase: Cell::new(Phase::Configuring),
+            master_pid: Cell::new(-1),
+        })
+    }
+
+    pub fn set(&self, settings: &ZendHashTable) -> PhpResult<()> {
+        let mut core = self.core.borrow_mut();
+        match (self.phase.get(), core.as_mut()) {
+            (Phase::Configuring, Some(core)) => settings::apply(core.config_mut(), settings),
+            _ => {
+                warning("set() has no effect once the pool has been started");
+                Ok(())
+            }
+        }
+    }
+
+    pub fn on(&self, event: String, callback: &Zval) -> PhpResult<bool> {
+        if self.phase.get() != Phase::Configuring {
+            warning("on() cannot be called once the pool has been started");
+            return Ok(false);
+        }
+        let Some(parsed) = Event::parse(&event) else {
+            warning(&format!("unknown event types[{event}]"));
+            return Ok(false);
+        };
+        if !callback.is_callable() {
+            return Err(type_error("ProcPool\\Pool::on(): Argument #2 ($callback) must be a valid callback"));
+        }
+        if parsed == Event::Message && self.ipc_mode == IpcMode::None {
+            return Err(pool_exception(
+                "cannot set a Message callback with SWOOLE_IPC_NONE: workers of this mode receive no messages",
+            ));
+        }
+        *self.callbacks.borrow_mut().slot(parsed) = Some(callback.shallow_clone());
+        Ok(true)
+    }
+
+    #[php(defaults(port = 0, backlog = 2048))]
+    pub fn listen(&self, host: String, port: i64, backlog: i64) -> bool {
+        let _ = (host, port, backlog);
+        if self.ipc_mode != IpcMode::Socket {
+            warning("listen() is only available with SWOOLE_IPC_SOCKET");
+        } else {
+            warning("SWOOLE_IPC_SOCKET is not built yet in procpool; listen() cannot be used");
+        }
+        false
+    }
+
+    pub fn write(&self, data: &Zval) -> bool {
+        let _ = data;
+        if self.ipc_mode != IpcMode::Socket {
+            warning("write() is only available with SWOOLE_IPC_SOCKET");
+        }
+        // SOCKET mode is refused at start(), so there is never a Message in progress to reply to.
+        false
+    }
+
+    pub fn send_message(&self, data: &Zval, dst_worker_id: i64) -> bool {
+        let _ = (data, dst_worker_id);
+        if self.ipc_mode != IpcMode::UnixSock {
+            warning("sendMessage() is only available with SWOOLE_IPC_UNIXSOCK");
+        } else {
+            warning("SWOOLE_IPC_UNIXSOCK is not built yet in procpool; sendMessage() cannot be used");
+        }
+        false
+    }
+
+    /// Blocks in the manager until the pool shuts down, then returns null. Workers never return.
+    pub fn start(self_: &mut ZendClassObject<Pool>) -> PhpResult<Zval> {
+        let mut this = Zval::new();
+        this.set_object(&mut self_.std);
+        let pool: &Pool = self_;
+        if pool.phase.get() != Phase::Configuring {
+            warning("the pool has already been started");
+            return Ok(false_zval());
+        }
+        if procpool::runtime::role() != Role::Idle {
+            return Err(error("a process pool is already running in this process; only one pool may run at a time"));
+        }
+        pool.check_callbacks()?;
+        let Some(mut core) = pool.core.borrow_mut().take() else {
+            return Ok(false_zval());
+        };
+        let callbacks = std::mem::take(&mut *pool.callbacks.borrow_mut());
+        let mut handler = PhpHandler { callbacks, this, manager_failure: None };
+        pool.phase.set(Phase::Running);
+        pool.master_pid.set(std::process::id() as i64);
+        let result = core.start(&mut handler);
+        // Only the manager gets here. Drop the callables now: the cycle collector cannot see them.
+        let PhpHandler { callbacks, this, manager_failure } = handler;
+        drop((callbacks, this));
+        pool.processes.borrow_mut().clear();
+        *pool.core.borrow_mut() = Some(core);
+        pool.phase.set(Phase::Finished);
+        match manager_failure {
+            Some(ManagerFailure::Exception(ex)) => {
+                let _ = ext_php_rs::exception::throw_object(ex.into_zval(false)?);
+                return Ok(Zval::null());
+            }
+            Some(ManagerFailure::Exit) => {
+                zend::throw_exit();
+                return Ok(Zval::null());
+            }
+            Some(ManagerFailure::Fatal) => unsafe { ext_php_rs::zend::bailout() },
+            None => {}
+        }
+        result.map_err(from_core)?;
+        Ok(Zval::null())
+    }
+
+    /// In the manager: begin the graceful shutdown; in a worker: SIGTERM to the manager.
+    pub fn shutdown(&self) -> PhpResult<bool> {
+        match self.phase.get() {
+            Phase::Configuring => Err(pool_exception("shutdown() called before start(): the pool is not running")),
+            Phase::Finished => Ok(false),
+            Phase::Running => match Context.shutdown() {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    warning(&format!("shutdown() failed: {e}"));
+                    Ok(false)
+                }
+            },
+        }
+    }
+
+    pub fn stop(&self) {
+        Context.stop();
+    }
+
+    pub fn detach(&self) -> bool {
+        self.phase.get() == Phase::Running && Context.detach()
+    }
+
+    #[php(defaults(worker_id = -1))]
+    pub fn get_process(&self, worker_id: i64) -> PhpResult<Zval> {
+        if self.phase.get() != Phase::Running {
+            return Ok(false_zval());
+        }
+        if worker_id >= self.worker_num as i64 {
+            warning(&format!("invalid worker_id[{worker_id}], the pool has {} workers", self.worker_num));
+            return Ok(false_zval());
+        }
+        let id = if worker_id < 0 {
+            match Context.worker_id() {
+                Some(id) => id,
+                None => return Ok(false_zval()),
+            }
+        } else {
+            worker_id as usize
+        };
+        if let Some(cached) = self.processes.borrow().get(&id) {
+            return Ok(cached.shallow_clone());
+        }
+        let object = Process::new(id).into_zval(false)?;
+        self.processes.borrow_mut().insert(id, object.shallow_clone());
+        Ok(object)
+    }
+
+    #[php(getter, name = "master_pid")]
+    pub fn get_master_pid(&self) -> i64 {
+        Context.master_pid().map(i64::from).unwrap_or(self.master_pid.get())
+    }
+
+    #[php(getter)]
+    pub fn get_worker_id(&self) -> i64 {
+        Context.worker_id().map_or(-1, |id| id as i64)
+    }
+
+    #[php(getter)]
+    pub fn get_worker_pid(&self) -> i64 {
+        match Context.worker_id() {
+            Some(_) => std::process::id() as i64,
+            None => -1,
+        }
+    }
+
+    #[php(getter)]
+    pub fn get_worker_running(&self) -> bool {
+        Context.worker_running()
+    }
+
+    #[php(getter)]
+    pub fn get_running(&self) -> bool {
+        self.phase.get() != Phase::Finished
+    }
+
+    #[php(getter)]
+    pub fn get_workers(&self) -> Option<i64> {
+        None
+    }
+}
+
+impl Pool {
+    /// The callbacks start() requires, as SPEC.md lists them.
+    fn check_callbacks(&self) -> PhpResult<()> {
+        let callbacks = self.callbacks.borrow();
+        if callbacks.worker_exit.is_some() {
+            return Err(pool_exception(
+                "the WorkerExit event exists only in coroutine mode, which procpool does not support; use WorkerStop",
+            ));
+        }
+        if self.ipc_mode == IpcMode::None && callbacks.worker_start.is_none() {
+            drop(callbacks);
+            fatal("require onWorkerStart callback");
+        }
+        if self.ipc_mode != IpcMode::None && callbacks.message.is_none() {
+            drop(callbacks);
+            fatal("require onMessage callback");
+        }
+        if self.ipc_mode != IpcMode::None {
+            return Err(pool_exception(format!(
+                "{} is not built yet in procpool; only SWOOLE_IPC_NONE pools can start",
+                self.ipc_mode.name()
+            )));
+        }
+        Ok(())
+    }
+}

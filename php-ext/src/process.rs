@@ -1,0 +1,120 @@
+//! `ProcPool\Process` (aliased `Swoole\Process`): the handle `getProcess()` returns for a worker id.
+
+use std::ffi::CString;
+
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
+use procpool::{Context, Role};
+
+use crate::errors::warning;
+use crate::zend;
+
+#[php_class]
+#[php(name = "ProcPool\\Process")]
+pub struct Process {
+    worker_id: usize,
+}
+
+impl Process {
+    pub fn new(worker_id: usize) -> Process {
+        Process { worker_id }
+    }
+}
+
+const NO_IPC: &str = "needs a pool with SWOOLE_IPC_UNIXSOCK (not built yet in procpool)";
+
+#[php_impl]
+impl Process {
+    #[php(getter)]
+    pub fn get_id(&self) -> i64 {
+        self.worker_id as i64
+    }
+
+    /// The slot's current pid: a respawn shows the replacement's pid.
+    #[php(getter)]
+    pub fn get_pid(&self) -> i64 {
+        Context.worker_pid(self.worker_id).map_or(-1, i64::from)
+    }
+
+    /// The UNIXSOCK socket end; there is none in the modes built so far.
+    #[php(getter)]
+    pub fn get_pipe(&self) -> Option<i64> {
+        None
+    }
+
+    pub fn write(&self, data: &Zval) -> bool {
+        let _ = data;
+        warning(&format!("write() {NO_IPC}"));
+        false
+    }
+
+    #[php(defaults(size = 8192))]
+    pub fn read(&self, size: i64) -> bool {
+        let _ = size;
+        warning(&format!("read() {NO_IPC}"));
+        false
+    }
+
+    pub fn export_socket(&self) -> bool {
+        warning(&format!("exportSocket() {NO_IPC}"));
+        false
+    }
+
+    pub fn push(&self, data: &Zval) -> bool {
+        let _ = data;
+        warning("push() needs a pool with SWOOLE_IPC_MSGQUEUE (not built yet in procpool)");
+        false
+    }
+
+    pub fn pop(&self) -> bool {
+        warning("pop() needs a pool with SWOOLE_IPC_MSGQUEUE (not built yet in procpool)");
+        false
+    }
+
+    /// Replaces this process's image with `$path $args...` (WorkerStop does not run). False on failure.
+    pub fn exec(&self, path: String, args: &ZendHashTable) -> bool {
+        let mut argv = vec![path.clone()];
+        argv.extend(args.values().map(|v| v.string().unwrap_or_default()));
+        let Ok(cpath) = CString::new(path.as_str()) else {
+            warning("exec(): the path contains a NUL byte");
+            return false;
+        };
+        let Ok(cargs) = argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<Vec<_>, _>>() else {
+            warning("exec(): an argument contains a NUL byte");
+            return false;
+        };
+        let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|a| a.as_ptr()).collect();
+        ptrs.push(std::ptr::null());
+        zend::flush_output();
+        // SAFETY: NUL-terminated strings and a NULL-terminated argv that outlive the call.
+        unsafe { libc::execv(cpath.as_ptr(), ptrs.as_ptr()) };
+        warning(&format!("exec({path}) failed: {}", std::io::Error::last_os_error()));
+        false
+    }
+
+    /// Sets the process title (what ps shows), as cli_set_process_title() does.
+    pub fn name(&self, name: String) -> bool {
+        match ZendCallable::try_from_name("cli_set_process_title") {
+            Ok(f) => f.try_call(vec![&name]).ok().and_then(|r| r.bool()).unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Ends this worker process at once with `$status` (PHP shutdown functions do not run).
+    #[php(defaults(status = 0))]
+    pub fn exit(&self, status: i64) -> bool {
+        if Context.role() != Role::Worker {
+            warning("exit() can only end a worker process; use $pool->shutdown() in the manager");
+            return false;
+        }
+        zend::flush_output();
+        // SAFETY: ending the worker process, as core's worker exit does.
+        unsafe { libc::_exit(status as i32) }
+    }
+
+    #[php(defaults(signo = 15))]
+    pub fn kill(pid: i64, signo: i64) -> bool {
+        // SAFETY: kill(2) with caller-chosen values, as posix_kill() does.
+        unsafe { libc::kill(pid as libc::pid_t, signo as libc::c_int) == 0 }
+    }
+}

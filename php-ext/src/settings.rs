@@ -1,0 +1,78 @@
+//! `Pool::set(array $settings)`: the keys Swoole documents plus procpool's own (`log_level`).
+//! Unknown keys are ignored, as Swoole accepts many global options; a wrong type is a warning.
+
+use std::time::Duration;
+
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::exception::PhpException;
+use procpool::{LogLevel, PoolConfig};
+
+use crate::errors::{pool_exception, warning};
+
+pub const COROUTINE_REFUSED: &str = "enable_coroutine is not supported: procpool has no coroutine runtime. \
+Write blocking code in WorkerStart/Message callbacks instead (and pcntl_signal() for signals), \
+or use the real swoole extension for coroutine pools";
+
+pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), PhpException> {
+    for (key, value) in settings.iter() {
+        let (ArrayKey::String(_) | ArrayKey::Str(_)) = key else { continue };
+        let key = key.to_string();
+        match key.as_str() {
+            "enable_coroutine" => {
+                if truthy(value) {
+                    return Err(pool_exception(COROUTINE_REFUSED));
+                }
+            }
+            "enable_message_bus" => match value.bool() {
+                Some(on) => config.enable_message_bus = on,
+                None => wrong_type(&key, "a bool", value),
+            },
+            "max_package_size" => match value.long() {
+                Some(size) if size < 0 => warning(&format!("'max_package_size' must not be negative, {size} given; ignored")),
+                Some(size) => config.max_package_size = size as usize,
+                None => wrong_type(&key, "an int", value),
+            },
+            "max_wait_time" => match number(value) {
+                Some(secs) if secs >= 0.0 && secs.is_finite() => config.max_wait_time = Duration::from_secs_f64(secs),
+                Some(secs) => warning(&format!("'max_wait_time' must be a number of seconds >= 0, {secs} given; ignored")),
+                None => wrong_type(&key, "an int or float", value),
+            },
+            "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
+                Some(level) => config.log_level = level,
+                None => warning("'log_level' must be 'off', 'warning' or 'info'; ignored"),
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn truthy(value: &Zval) -> bool {
+    value.bool().unwrap_or(false) || value.long().is_some_and(|n| n != 0)
+}
+
+fn number(value: &Zval) -> Option<f64> {
+    value.long().map(|n| n as f64).or_else(|| value.double())
+}
+
+fn wrong_type(key: &str, expected: &str, value: &Zval) {
+    warning(&format!("'{key}' must be {expected}, {} given; ignored", type_name(value)));
+}
+
+fn type_name(value: &Zval) -> &'static str {
+    if value.is_string() {
+        "string"
+    } else if value.is_array() {
+        "array"
+    } else if value.is_null() {
+        "null"
+    } else if value.is_double() {
+        "float"
+    } else if value.is_long() {
+        "int"
+    } else if value.is_bool() {
+        "bool"
+    } else {
+        "object"
+    }
+}
