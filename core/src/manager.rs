@@ -75,7 +75,9 @@ fn effective_log_level(configured: LogLevel) -> LogLevel {
 fn run_manager(config: &PoolConfig, handler: &mut dyn Handler, control: &ControlPipe, pids: &PidTable) -> Result<()> {
     let signals = ManagerSignals::block()?;
     let ctx = Context;
+    let manager_pid = std::process::id();
     handler.on_start(&ctx);
+    end_if_forked_copy(manager_pid);
     info!("manager pid {} starting {} workers", std::process::id(), config.worker_num);
     let mut ops = ForkOps {
         handler,
@@ -97,6 +99,7 @@ fn run_manager(config: &PoolConfig, handler: &mut dyn Handler, control: &Control
                 Signal::SIGTERM | Signal::SIGINT if !supervisor.is_shutting_down() => {
                     info!("{} received: shutting down", signal.as_str());
                     ops.handler.on_shutdown(&ctx);
+                    end_if_forked_copy(manager_pid);
                     supervisor.begin_shutdown(&mut ops);
                 }
                 Signal::SIGUSR1 | Signal::SIGUSR2 => {
@@ -110,6 +113,14 @@ fn run_manager(config: &PoolConfig, handler: &mut dyn Handler, control: &Control
     }
     info!("all workers stopped; manager done");
     Ok(())
+}
+
+/// A manager callback that forked (e.g. to start a helper process) must not have its child come
+/// back here and run a second manager loop: such a child ends as the callback's caller would.
+fn end_if_forked_copy(manager_pid: u32) {
+    if std::process::id() != manager_pid {
+        worker::exit(0);
+    }
 }
 
 /// Sleeps in poll() until a signal, a control notice, or the supervisor's next deadline.

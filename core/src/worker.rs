@@ -34,7 +34,7 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, manager_fds: &Man
 
 /// Ends the worker: flush what C stdio and Rust buffered, then _exit, so that nothing inherited
 /// from the manager (atexit handlers, PHP shutdown functions, Rust destructors) runs twice.
-pub(crate) fn exit(code: i32) -> ! {
+pub fn exit(code: i32) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     // SAFETY: fflush(NULL) flushes every C stdio stream; _exit ends the process.
