@@ -3,7 +3,7 @@
 
 use std::os::fd::{AsRawFd, RawFd};
 
-use nix::sys::signal::{self, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use crate::error::{Error, Result};
@@ -26,6 +26,10 @@ const WORKER_DEFAULT_SIGNALS: [Signal; 7] = [
 pub struct ManagerSignals {
     fd: SignalFd,
     saved_mask: SigSet,
+    /// The embedder's SIGCHLD action. A script that ignores SIGCHLD would make the kernel reap the
+    /// workers itself, and the manager would never learn of their deaths, so it is SIG_DFL while
+    /// the pool runs.
+    saved_sigchld: SigAction,
 }
 
 impl ManagerSignals {
@@ -37,13 +41,18 @@ impl ManagerSignals {
         let mut saved_mask = SigSet::empty();
         signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut saved_mask))
             .map_err(|e| Error::from_errno("sigprocmask(SIG_BLOCK)", e))?;
-        match SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC) {
-            Ok(fd) => Ok(ManagerSignals { fd, saved_mask }),
+        let fd = match SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC) {
+            Ok(fd) => fd,
             Err(e) => {
                 let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved_mask), None);
-                Err(Error::from_errno("signalfd", e))
+                return Err(Error::from_errno("signalfd", e));
             }
-        }
+        };
+        let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+        // SAFETY: SIG_DFL runs no code of ours.
+        let saved_sigchld = unsafe { signal::sigaction(Signal::SIGCHLD, &default) }
+            .map_err(|e| Error::from_errno("sigaction(SIGCHLD)", e))?;
+        Ok(ManagerSignals { fd, saved_mask, saved_sigchld })
     }
 
     pub fn raw_fd(&self) -> RawFd {
@@ -67,6 +76,8 @@ impl Drop for ManagerSignals {
         // Consume what is still pending (a second SIGTERM, a late SIGCHLD) so that unblocking does not
         // hand it to the embedder's own handlers after start() returned.
         self.drain();
+        // SAFETY: puts back the action that was installed before start().
+        let _ = unsafe { signal::sigaction(Signal::SIGCHLD, &self.saved_sigchld) };
         let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.saved_mask), None);
     }
 }
