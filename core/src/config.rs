@@ -68,6 +68,7 @@ impl LogLevel {
 
 pub const DEFAULT_MAX_PACKAGE_SIZE: usize = 2 * 1024 * 1024;
 pub const DEFAULT_MAX_WAIT_TIME: Duration = Duration::from_secs(3);
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
@@ -78,6 +79,9 @@ pub struct PoolConfig {
     pub max_wait_time: Duration,
     pub max_package_size: usize,
     pub enable_message_bus: bool,
+    /// SOCKET: how long a worker waits for a client's whole request (and for it to take the reply)
+    /// before closing the connection. Beyond Swoole, which waits forever.
+    pub read_timeout: Duration,
     pub log_level: LogLevel,
 }
 
@@ -90,6 +94,7 @@ impl PoolConfig {
             max_wait_time: DEFAULT_MAX_WAIT_TIME,
             max_package_size: DEFAULT_MAX_PACKAGE_SIZE,
             enable_message_bus: false,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             log_level: LogLevel::Warning,
         }
     }

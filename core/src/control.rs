@@ -4,6 +4,7 @@
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use crate::error::{Error, Result};
+use crate::fd::set_nonblocking;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
@@ -33,17 +34,6 @@ impl ControlPipe {
         set_nonblocking(read.as_raw_fd())?;
         Ok(ControlPipe { read, write })
     }
-}
-
-fn set_nonblocking(fd: RawFd) -> Result<()> {
-    // SAFETY: fcntl on a valid fd.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
-            return Err(Error::last_os("fcntl(O_NONBLOCK)"));
-        }
-    }
-    Ok(())
 }
 
 pub fn send(write_fd: RawFd, notice: Notice) -> Result<()> {

@@ -8,6 +8,8 @@ pub enum Error {
     AlreadyRunning,
     #[error("the pool has already been started")]
     AlreadyStarted,
+    #[error("a SWOOLE_IPC_SOCKET pool must listen() before start()")]
+    NotListening,
     #[error("{0}")]
     NotSupported(String),
     #[error("{0}")]

@@ -20,6 +20,12 @@ pub trait Handler {
         Outcome::Normal
     }
 
+    /// In a worker of a message mode, once per complete message. In SOCKET mode, what the callback
+    /// passes to `Context::write` is sent back as the reply when this returns.
+    fn on_message(&mut self, _ctx: &Context, _data: &[u8]) -> Outcome {
+        Outcome::Normal
+    }
+
     /// In a worker whose loop ended normally, just before it exits.
     fn on_worker_stop(&mut self, _ctx: &Context, _worker_id: usize) {}
 

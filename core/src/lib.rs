@@ -18,7 +18,11 @@
 pub mod config;
 mod control;
 pub mod error;
+mod fd;
+pub mod frame;
 pub mod handler;
+mod ipc;
+pub mod listener;
 pub(crate) mod log;
 mod manager;
 mod pid_table;
@@ -26,10 +30,12 @@ pub mod runtime;
 pub mod signals;
 pub mod supervisor;
 mod worker;
+mod worker_signals;
 
 pub use config::{IpcMode, LogLevel, PoolConfig};
 pub use error::{Error, Result};
 pub use handler::{Handler, Outcome};
+pub use listener::{ListenAddr, Listener};
 pub use manager::Pool;
 pub use runtime::{Context, Role};
 

@@ -17,18 +17,21 @@ use crate::pid_table::PidTable;
 use crate::runtime::{self, Context};
 use crate::signals::ManagerSignals;
 use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
-use crate::worker::{self, ManagerFds};
+use crate::listener::Listener;
+use crate::worker::{self, WorkerEnv};
 
 /// A pool of worker processes. Configure it, then `start` it; `start` blocks until shutdown.
 pub struct Pool {
     config: PoolConfig,
     started: bool,
+    /// SOCKET: made by `listen`, shared by every worker, closed (unix file removed) with the pool.
+    listener: Option<Listener>,
 }
 
 impl Pool {
     pub fn new(config: PoolConfig) -> Result<Pool> {
         config.validate()?;
-        Ok(Pool { config, started: false })
+        Ok(Pool { config, started: false, listener: None })
     }
 
     pub fn config(&self) -> &PoolConfig {
@@ -43,6 +46,23 @@ impl Pool {
         self.started
     }
 
+    /// SOCKET: listens on `host` (`unix:/path`, or a TCP host with `port`) before start().
+    pub fn listen(&mut self, host: &str, port: i64, backlog: i32) -> Result<&Listener> {
+        if self.config.ipc_mode != IpcMode::Socket {
+            return Err(Error::WrongState("listen() is only available with SWOOLE_IPC_SOCKET".into()));
+        }
+        if self.started {
+            return Err(Error::AlreadyStarted);
+        }
+        // A second listen() replaces the first socket (and removes its unix file).
+        self.listener = None;
+        Ok(self.listener.insert(Listener::bind(host, port, backlog)?))
+    }
+
+    pub fn listener(&self) -> Option<&Listener> {
+        self.listener.as_ref()
+    }
+
     /// Runs the pool in this process until it shuts down (SIGTERM/SIGINT or `Context::shutdown`).
     /// Returns in the manager only; workers exit inside.
     pub fn start(&mut self, handler: &mut dyn Handler) -> Result<()> {
@@ -50,19 +70,26 @@ impl Pool {
             return Err(Error::AlreadyStarted);
         }
         self.config.validate()?;
-        if self.config.ipc_mode != IpcMode::None {
-            return Err(Error::NotSupported(format!(
-                "{} is not built yet in procpool; only SWOOLE_IPC_NONE pools can start",
-                self.config.ipc_mode.name()
-            )));
+        match self.config.ipc_mode {
+            IpcMode::None => {}
+            IpcMode::Socket if self.listener.is_none() => return Err(Error::NotListening),
+            IpcMode::Socket => {}
+            other => {
+                return Err(Error::NotSupported(format!(
+                    "{} is not built yet in procpool; only SWOOLE_IPC_NONE and SWOOLE_IPC_SOCKET pools can start",
+                    other.name()
+                )))
+            }
         }
         crate::log::set_level(effective_log_level(self.config.log_level));
         let pids = Arc::new(PidTable::new(self.config.worker_num)?);
         let control = ControlPipe::new()?;
         runtime::enter_manager(self.config.worker_num, control.write.as_raw_fd(), pids.clone())?;
         self.started = true;
-        let result = run_manager(&self.config, handler, &control, &pids);
+        let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
+        let result = run_manager(&self.config, handler, &control, &pids, listen_fd);
         runtime::leave_manager();
+        self.listener = None;
         result
     }
 }
@@ -72,7 +99,13 @@ fn effective_log_level(configured: LogLevel) -> LogLevel {
     std::env::var("PROCPOOL_LOG").ok().and_then(|v| LogLevel::parse(&v)).unwrap_or(configured)
 }
 
-fn run_manager(config: &PoolConfig, handler: &mut dyn Handler, control: &ControlPipe, pids: &PidTable) -> Result<()> {
+fn run_manager(
+    config: &PoolConfig,
+    handler: &mut dyn Handler,
+    control: &ControlPipe,
+    pids: &PidTable,
+    listen_fd: Option<RawFd>,
+) -> Result<()> {
     let signals = ManagerSignals::block()?;
     let ctx = Context;
     let manager_pid = std::process::id();
@@ -82,7 +115,7 @@ fn run_manager(config: &PoolConfig, handler: &mut dyn Handler, control: &Control
     let mut ops = ForkOps {
         handler,
         pids,
-        manager_fds: ManagerFds { signal_fd: signals.raw_fd(), control_read: control.read.as_raw_fd() },
+        env: WorkerEnv { config, signal_fd: signals.raw_fd(), control_read: control.read.as_raw_fd(), listen_fd },
     };
     let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time);
     supervisor.start_all(&mut ops);
@@ -157,7 +190,7 @@ fn reap_children(supervisor: &mut Supervisor, ops: &mut ForkOps) {
 struct ForkOps<'a> {
     handler: &'a mut dyn Handler,
     pids: &'a PidTable,
-    manager_fds: ManagerFds,
+    env: WorkerEnv<'a>,
 }
 
 impl ProcessOps for ForkOps<'_> {
@@ -172,7 +205,7 @@ impl ProcessOps for ForkOps<'_> {
                 // The child's own pid goes into the table at once, so it can read it back before the
                 // manager gets to record it.
                 self.pids.set(worker_id, std::process::id() as i32);
-                worker::run(self.handler, worker_id, &self.manager_fds)
+                worker::run(self.handler, worker_id, &self.env)
             }
             pid => Ok(pid),
         }

@@ -30,6 +30,8 @@ struct State {
     detached: bool,
     control_write: RawFd,
     pids: Option<Arc<PidTable>>,
+    /// SOCKET: the reply of the request in hand; None outside `Message`.
+    reply: Option<Vec<u8>>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -41,6 +43,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     detached: false,
     control_write: -1,
     pids: None,
+    reply: None,
 });
 
 pub(crate) fn enter_manager(worker_num: usize, control_write: RawFd, pids: Arc<PidTable>) -> Result<()> {
@@ -70,6 +73,16 @@ pub(crate) fn enter_worker(worker_id: usize) {
     s.worker_id = Some(worker_id);
     s.worker_running = true;
     s.detached = false;
+}
+
+/// SOCKET: a request is in hand; `Context::write` appends to its reply from now on.
+pub(crate) fn begin_request() {
+    STATE.lock().reply = Some(Vec::new());
+}
+
+/// SOCKET: the request's `Message` returned; hands over its reply.
+pub(crate) fn end_request() -> Vec<u8> {
+    STATE.lock().reply.take().unwrap_or_default()
 }
 
 pub fn role() -> Role {
@@ -134,6 +147,21 @@ impl Context {
             return Err(Error::last_os(format!("kill({master}, SIGTERM)")));
         }
         Ok(())
+    }
+
+    /// SOCKET, inside `Message`: appends `data` to the reply. False (nothing written) outside a
+    /// request or for empty data.
+    pub fn write(&self, data: &[u8]) -> bool {
+        if data.is_empty() {
+            return false;
+        }
+        match STATE.lock().reply.as_mut() {
+            Some(reply) => {
+                reply.extend_from_slice(data);
+                true
+            }
+            None => false,
+        }
     }
 
     /// In a worker: leave the message loop after the current message. Elsewhere: no effect.

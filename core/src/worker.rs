@@ -4,32 +4,56 @@
 use std::io::Write;
 use std::os::fd::RawFd;
 
+use crate::config::{IpcMode, PoolConfig};
 use crate::handler::{Handler, Outcome};
+use crate::log::warning;
 use crate::runtime::{self, Context};
-use crate::signals;
+use crate::{ipc, signals, worker_signals};
 
-/// Fds of the manager that a worker must not keep (its signalfd, the read end of the control pipe).
-pub(crate) struct ManagerFds {
+/// What a worker inherits from the manager: fds it must drop, and what its IPC mode works on.
+pub(crate) struct WorkerEnv<'a> {
+    pub config: &'a PoolConfig,
+    /// The manager's signalfd and the read end of its control pipe: closed in the worker.
     pub signal_fd: RawFd,
     pub control_read: RawFd,
+    /// SOCKET: the shared listening socket.
+    pub listen_fd: Option<RawFd>,
 }
 
-pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, manager_fds: &ManagerFds) -> ! {
+pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> ! {
     // SAFETY: closing fds this child inherited and will never use.
     unsafe {
-        libc::close(manager_fds.signal_fd);
-        libc::close(manager_fds.control_read);
+        libc::close(env.signal_fd);
+        libc::close(env.control_read);
     }
     signals::reset_for_worker();
     runtime::enter_worker(worker_id);
     let ctx = Context;
-    match handler.on_worker_start(&ctx, worker_id) {
-        Outcome::Normal => {
-            handler.on_worker_stop(&ctx, worker_id);
-            exit(0)
+    // Message modes handle SIGTERM themselves (finish the message in hand); IPC_NONE keeps the
+    // default action unless the script installs its own handler.
+    let wake_fd = if env.config.ipc_mode.has_messages() {
+        match worker_signals::install() {
+            Ok(fd) => Some(fd),
+            Err(e) => {
+                warning!("worker#{worker_id} cannot handle SIGTERM: {e}");
+                exit(1)
+            }
         }
-        Outcome::Fatal { exit_code } => exit(exit_code),
+    } else {
+        None
+    };
+    if let Outcome::Fatal { exit_code } = handler.on_worker_start(&ctx, worker_id) {
+        exit(exit_code)
     }
+    let outcome = match (env.config.ipc_mode, wake_fd, env.listen_fd) {
+        (IpcMode::Socket, Some(wake_fd), Some(listen_fd)) => ipc::socket::serve(handler, &ctx, listen_fd, wake_fd, env.config),
+        _ => Outcome::Normal,
+    };
+    if let Outcome::Fatal { exit_code } = outcome {
+        exit(exit_code)
+    }
+    handler.on_worker_stop(&ctx, worker_id);
+    exit(0)
 }
 
 /// Ends the worker: flush what C stdio and Rust buffered, then _exit, so that nothing inherited

@@ -92,6 +92,23 @@ pub enum ManagerFailure {
     Fatal,
 }
 
+/// The callback forked and this is the child coming back (e.g. its exit() unwound to us): end the
+/// process here, as PHP would have, instead of letting it run the manager's code.
+fn end_forked_copy(ended: Ended) -> ! {
+    let status = match ended {
+        Ended::Returned => 0,
+        Ended::Threw => {
+            zend::report_pending_exception();
+            255
+        }
+        Ended::Exited => ExecutorGlobals::get().exit_status,
+        Ended::Fatal => 255,
+    };
+    zend::flush_output();
+    // SAFETY: ends this forked copy without running the manager's destructors or atexit handlers.
+    unsafe { libc::_exit(status) }
+}
+
 pub struct PhpHandler {
     pub callbacks: Callbacks,
     /// The `$pool` object passed as the first argument of every callback.
@@ -102,7 +119,11 @@ pub struct PhpHandler {
 impl PhpHandler {
     fn run_manager_callback(&mut self, callback: Option<&Zval>, ctx: &Context) {
         let Some(callback) = callback else { return };
-        let failure = match call_guarded(callback, vec![&self.this]) {
+        let ended = call_guarded(callback, vec![&self.this]);
+        if ctx.master_pid() != Some(std::process::id() as i32) {
+            end_forked_copy(ended);
+        }
+        let failure = match ended {
             Ended::Returned => return,
             Ended::Threw => ExecutorGlobals::take_exception().map(ManagerFailure::Exception),
             Ended::Exited => {
@@ -144,6 +165,28 @@ impl Handler for PhpHandler {
         };
         zend::flush_output();
         outcome
+    }
+
+    /// Swoole: an uncaught exception or exit() inside Message does not end the worker; the reply
+    /// written so far is still sent and the same process serves the next message.
+    fn on_message(&mut self, _ctx: &Context, data: &[u8]) -> Outcome {
+        let Some(callback) = self.callbacks.message.as_ref().map(Zval::shallow_clone) else {
+            return Outcome::Normal;
+        };
+        let mut message = Zval::new();
+        message.set_binary(data.to_vec());
+        match call_guarded(&callback, vec![&self.this, &message]) {
+            Ended::Returned => Outcome::Normal,
+            Ended::Threw => {
+                zend::report_pending_exception();
+                Outcome::Normal
+            }
+            Ended::Exited => {
+                zend::clear_pending();
+                Outcome::Normal
+            }
+            Ended::Fatal => Outcome::Fatal { exit_code: 255 },
+        }
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {

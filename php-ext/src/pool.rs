@@ -111,24 +111,38 @@ impl Pool {
         Ok(true)
     }
 
+    /// SOCKET, before start(): `unix:/path`, or a TCP host (IPv4, IPv6, name) and port.
     #[php(defaults(port = 0, backlog = 2048))]
     pub fn listen(&self, host: String, port: i64, backlog: i64) -> bool {
-        let _ = (host, port, backlog);
         if self.ipc_mode != IpcMode::Socket {
             warning("listen() is only available with SWOOLE_IPC_SOCKET");
-        } else {
-            warning("SWOOLE_IPC_SOCKET is not built yet in procpool; listen() cannot be used");
+            return false;
         }
-        false
+        let mut core = self.core.borrow_mut();
+        let Some(core) = core.as_mut().filter(|_| self.phase.get() == Phase::Configuring) else {
+            warning("listen() must be called before start()");
+            return false;
+        };
+        let backlog = backlog.clamp(0, i32::MAX as i64) as i32;
+        match core.listen(&host, port, backlog) {
+            Ok(_) => true,
+            Err(e) => {
+                warning(&format!("listen({host}, {port}) failed: {e}"));
+                false
+            }
+        }
     }
 
-    pub fn write(&self, data: &Zval) -> bool {
-        let _ = data;
+    /// SOCKET, inside Message: appends to the reply sent when Message returns.
+    pub fn write(&self, data: &Zval) -> PhpResult<bool> {
         if self.ipc_mode != IpcMode::Socket {
             warning("write() is only available with SWOOLE_IPC_SOCKET");
+            return Ok(false);
         }
-        // SOCKET mode is refused at start(), so there is never a Message in progress to reply to.
-        false
+        let bytes = data
+            .binary_slice::<u8>()
+            .ok_or_else(|| type_error("ProcPool\\Pool::write(): Argument #1 ($data) must be of type string"))?;
+        Ok(Context.write(bytes))
     }
 
     pub fn send_message(&self, data: &Zval, dst_worker_id: i64) -> bool {
@@ -154,6 +168,10 @@ impl Pool {
             return Err(error("a process pool is already running in this process; only one pool may run at a time"));
         }
         pool.check_callbacks()?;
+        if pool.ipc_mode == IpcMode::Socket && pool.core.borrow().as_ref().is_some_and(|c| c.listener().is_none()) {
+            warning("a SWOOLE_IPC_SOCKET pool must listen() successfully before start()");
+            return Ok(false_zval());
+        }
         let Some(mut core) = pool.core.borrow_mut().take() else {
             return Ok(false_zval());
         };
@@ -283,9 +301,9 @@ impl Pool {
             drop(callbacks);
             fatal("require onMessage callback");
         }
-        if self.ipc_mode != IpcMode::None {
+        if matches!(self.ipc_mode, IpcMode::UnixSock | IpcMode::MsgQueue) {
             return Err(pool_exception(format!(
-                "{} is not built yet in procpool; only SWOOLE_IPC_NONE pools can start",
+                "{} is not built yet in procpool; only SWOOLE_IPC_NONE and SWOOLE_IPC_SOCKET pools can start",
                 self.ipc_mode.name()
             )));
         }

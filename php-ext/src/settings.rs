@@ -37,6 +37,11 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 Some(secs) => warning(&format!("'max_wait_time' must be a number of seconds >= 0, {secs} given; ignored")),
                 None => wrong_type(&key, "an int or float", value),
             },
+            "read_timeout" => match number(value) {
+                Some(secs) if secs > 0.0 && secs.is_finite() => config.read_timeout = Duration::from_secs_f64(secs),
+                Some(secs) => warning(&format!("'read_timeout' must be a number of seconds > 0, {secs} given; ignored")),
+                None => wrong_type(&key, "an int or float", value),
+            },
             "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
                 Some(level) => config.log_level = level,
                 None => warning("'log_level' must be 'off', 'warning' or 'info'; ignored"),

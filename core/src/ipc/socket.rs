@@ -1,0 +1,144 @@
+//! SWOOLE_IPC_SOCKET in a worker: accept a connection on the shared listening socket, read one
+//! frame (4-byte big-endian length + body), run `Message`, send the reply written with `write()`
+//! (if any) as one frame, close. A bad client costs at most `read_timeout` and never stops the worker.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use crate::config::PoolConfig;
+use crate::fd::{self, interrupted};
+use crate::frame::{reply_header, FrameError, FrameReader, Progress};
+use crate::handler::{Handler, Outcome};
+use crate::log::{info, warning};
+use crate::runtime::{self, Context};
+use crate::worker_signals;
+
+pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, listen_fd: RawFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
+    loop {
+        if super::must_leave(ctx) {
+            return Outcome::Normal;
+        }
+        let mut fds = [
+            libc::pollfd { fd: listen_fd, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: poll on an array we own.
+        if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } <= 0 {
+            continue;
+        }
+        if fds[1].revents != 0 {
+            worker_signals::drain_wake(wake_fd);
+            continue;
+        }
+        // SAFETY: accept4 on the listening socket; the new fd is owned below.
+        let conn = unsafe {
+            libc::accept4(listen_fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK)
+        };
+        if conn < 0 {
+            accept_failed();
+            continue;
+        }
+        // SAFETY: conn is a fresh fd nobody else owns.
+        let conn = unsafe { OwnedFd::from_raw_fd(conn) };
+        if let Outcome::Fatal { exit_code } = serve_connection(handler, ctx, &conn, config) {
+            return Outcome::Fatal { exit_code };
+        }
+    }
+}
+
+fn accept_failed() {
+    let err = std::io::Error::last_os_error();
+    match err.raw_os_error() {
+        // Another worker took the connection, a signal arrived, or the client gave up: carry on.
+        Some(libc::EAGAIN | libc::EINTR | libc::ECONNABORTED | libc::EPROTO) => {}
+        _ => {
+            // EMFILE/ENFILE/ENOBUFS: back off briefly instead of spinning on a readable socket.
+            warning!("accept() failed: {err}; retrying in 100 ms");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn serve_connection(handler: &mut dyn Handler, ctx: &Context, conn: &OwnedFd, config: &PoolConfig) -> Outcome {
+    let deadline = Instant::now() + config.read_timeout;
+    let request = match read_frame(conn.as_raw_fd(), config.max_package_size, deadline) {
+        Ok(request) => request,
+        Err(why) => {
+            info!("connection closed without a reply: {why}");
+            return Outcome::Normal;
+        }
+    };
+    runtime::begin_request();
+    let outcome = handler.on_message(ctx, &request);
+    let reply = runtime::end_request();
+    if !reply.is_empty() {
+        if let Err(why) = send_reply(conn.as_raw_fd(), &reply, Instant::now() + config.read_timeout) {
+            info!("reply of {} bytes not delivered: {why}", reply.len());
+        }
+    }
+    outcome
+}
+
+fn remaining_ms(deadline: Instant) -> Option<i32> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    (!left.is_zero()).then(|| left.as_millis().clamp(1, i32::MAX as u128) as i32)
+}
+
+fn read_frame(fd: RawFd, max_len: usize, deadline: Instant) -> Result<Vec<u8>, String> {
+    let mut reader = FrameReader::new(max_len);
+    loop {
+        let spare = reader.spare();
+        // SAFETY: reading into the reader's own buffer.
+        let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+        if n > 0 {
+            match reader.commit(n as usize) {
+                Ok(Progress::Complete(body)) => return Ok(body),
+                Ok(Progress::NeedMore) => continue,
+                Err(e @ (FrameError::Empty | FrameError::TooLarge { .. })) => return Err(e.to_string()),
+            }
+        }
+        if n == 0 {
+            return Err(if reader.is_partial() { "client closed in the middle of a request" } else { "client closed before sending a request" }.into());
+        }
+        if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
+            return Err(format!("read failed: {}", std::io::Error::last_os_error()));
+        }
+        let Some(timeout) = remaining_ms(deadline) else {
+            return Err("no complete request within read_timeout".into());
+        };
+        fd::wait(fd, libc::POLLIN, timeout);
+    }
+}
+
+fn send_reply(fd: RawFd, reply: &[u8], deadline: Instant) -> Result<(), String> {
+    let header = reply_header(reply.len()).ok_or("reply larger than 4 GiB cannot be framed")?;
+    let mut sent = 0usize;
+    let total = header.len() + reply.len();
+    while sent < total {
+        let (a, b): (&[u8], &[u8]) = if sent < header.len() { (&header[sent..], reply) } else { (&[], &reply[sent - header.len()..]) };
+        let iov = [
+            libc::iovec { iov_base: a.as_ptr() as *mut _, iov_len: a.len() },
+            libc::iovec { iov_base: b.as_ptr() as *mut _, iov_len: b.len() },
+        ];
+        // SAFETY: sendmsg with iovecs over live buffers; MSG_NOSIGNAL so a vanished client is an
+        // error here, not a SIGPIPE that kills the worker.
+        let n = unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = iov.as_ptr() as *mut _;
+            msg.msg_iovlen = 2;
+            libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL)
+        };
+        if n > 0 {
+            sent += n as usize;
+            continue;
+        }
+        if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
+            return Err(format!("send failed: {}", std::io::Error::last_os_error()));
+        }
+        let Some(timeout) = remaining_ms(deadline) else {
+            return Err("client did not read its reply within read_timeout".into());
+        };
+        fd::wait(fd, libc::POLLOUT, timeout);
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The result codes of every fallible C function, and the mapping from the core's errors.
+
+use procpool::Error;
+
+/// What a procpool function returned. The numbers are part of the ABI: they never change,
+/// and new codes are only ever added at the end.
+///
+/// On any code other than `PROCPOOL_OK`, `procpool_last_error_message()` describes what went wrong,
+/// and no `*_out` parameter was written.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum procpool_result {
+    /// Success.
+    PROCPOOL_OK = 0,
+    /// A required pointer argument was NULL.
+    PROCPOOL_ERR_NULL = 1,
+    /// An argument was out of range (worker_num 0, unknown IPC mode, negative size, bad worker id...).
+    PROCPOOL_ERR_INVALID_ARGUMENT = 2,
+    /// The call is not allowed now: the pool was already started or is running, a required callback
+    /// is missing, or a context function was called outside a running pool / outside a worker.
+    PROCPOOL_ERR_STATE = 3,
+    /// Another pool is already running in this process (only one may run at a time).
+    PROCPOOL_ERR_ALREADY_RUNNING = 4,
+    /// The requested feature is not built yet (e.g. an IPC mode other than PROCPOOL_IPC_NONE).
+    PROCPOOL_ERR_NOT_SUPPORTED = 5,
+    /// A system call failed; the message names it and the OS error.
+    PROCPOOL_ERR_SYSTEM = 6,
+    /// procpool itself panicked (a bug); the message holds the panic text.
+    PROCPOOL_ERR_PANIC = 7,
+}
+
+use procpool_result::*;
+
+/// Every code, in numeric order.
+const ALL_CODES: [procpool_result; 8] = [
+    PROCPOOL_OK,
+    PROCPOOL_ERR_NULL,
+    PROCPOOL_ERR_INVALID_ARGUMENT,
+    PROCPOOL_ERR_STATE,
+    PROCPOOL_ERR_ALREADY_RUNNING,
+    PROCPOOL_ERR_NOT_SUPPORTED,
+    PROCPOOL_ERR_SYSTEM,
+    PROCPOOL_ERR_PANIC,
+];
+
+impl procpool_result {
+    pub fn name(self) -> &'static std::ffi::CStr {
+        match self {
+            PROCPOOL_OK => c"PROCPOOL_OK",
+            PROCPOOL_ERR_NULL => c"PROCPOOL_ERR_NULL",
+            PROCPOOL_ERR_INVALID_ARGUMENT => c"PROCPOOL_ERR_INVALID_ARGUMENT",
+            PROCPOOL_ERR_STATE => c"PROCPOOL_ERR_STATE",
+            PROCPOOL_ERR_ALREADY_RUNNING => c"PROCPOOL_ERR_ALREADY_RUNNING",
+            PROCPOOL_ERR_NOT_SUPPORTED => c"PROCPOOL_ERR_NOT_SUPPORTED",
+            PROCPOOL_ERR_SYSTEM => c"PROCPOOL_ERR_SYSTEM",
+            PROCPOOL_ERR_PANIC => c"PROCPOOL_ERR_PANIC",
+        }
+    }
+
+    pub fn from_raw(raw: i32) -> Option<procpool_result> {
+        ALL_CODES.into_iter().find(|code| *code as i32 == raw)
+    }
+}
+
+/// An error on its way out of a C function: the code to return and the message to keep.
+#[derive(Debug)]
+pub struct FfiError {
+    pub code: procpool_result,
+    pub message: String,
+}
+
+impl FfiError {
+    pub fn new(code: procpool_result, message: impl Into<String>) -> FfiError {
+        FfiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn null(argument: &str) -> FfiError {
+        FfiError::new(PROCPOOL_ERR_NULL, format!("{argument} must not be NULL"))
+    }
+
+    pub fn state(message: impl Into<String>) -> FfiError {
+        FfiError::new(PROCPOOL_ERR_STATE, message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> FfiError {
+        FfiError::new(PROCPOOL_ERR_INVALID_ARGUMENT, message)
+    }
+}
+
+impl From<Error> for FfiError {
+    fn from(error: Error) -> FfiError {
+        let code = match &error {
+            Error::InvalidArgument(_) => PROCPOOL_ERR_INVALID_ARGUMENT,
+            Error::AlreadyRunning => PROCPOOL_ERR_ALREADY_RUNNING,
+            Error::AlreadyStarted | Error::WrongState(_) | Error::NotListening => PROCPOOL_ERR_STATE,
+            Error::NotSupported(_) => PROCPOOL_ERR_NOT_SUPPORTED,
+            Error::System { .. } => PROCPOOL_ERR_SYSTEM,
+        };
+        FfiError::new(code, error.to_string())
+    }
+}
+
+pub type FfiResult<T = ()> = Result<T, FfiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_stable() {
+        for (i, code) in ALL_CODES.into_iter().enumerate() {
+            assert_eq!(code as i32, i as i32);
+            assert_eq!(procpool_result::from_raw(i as i32), Some(code));
+            assert!(code.name().to_str().unwrap().starts_with("PROCPOOL_"));
+        }
+        assert_eq!(procpool_result::from_raw(8), None);
+        assert_eq!(procpool_result::from_raw(-1), None);
+    }
+
+    #[test]
+    fn core_errors_map_to_codes() {
+        assert_eq!(
+            FfiError::from(Error::AlreadyRunning).code,
+            PROCPOOL_ERR_ALREADY_RUNNING
+        );
+        assert_eq!(
+            FfiError::from(Error::AlreadyStarted).code,
+            PROCPOOL_ERR_STATE
+        );
+        assert_eq!(
+            FfiError::from(Error::NotSupported("x".into())).code,
+            PROCPOOL_ERR_NOT_SUPPORTED
+        );
+        let sys = FfiError::from(Error::System {
+            what: "fork".into(),
+            source: std::io::Error::from_raw_os_error(libc::EAGAIN),
+        });
+        assert_eq!(sys.code, PROCPOOL_ERR_SYSTEM);
+        assert!(sys.message.starts_with("fork: "), "{}", sys.message);
+    }
+}
