@@ -1,0 +1,131 @@
+//! Functions a callback calls to act on the current process of a running pool (the manager or a
+//! worker), through the core's `Context`. They take no pool: a process runs at most one pool.
+
+use procpool::{Context, Role};
+
+use crate::panic::guard;
+use crate::ptr::write_out;
+use crate::result::{procpool_result, FfiError, FfiResult};
+
+fn in_worker(what: &str) -> FfiResult<usize> {
+    Context.worker_id().ok_or_else(|| {
+        FfiError::state(format!(
+            "{what}: this process is not a worker of a running pool"
+        ))
+    })
+}
+
+/// Starts the graceful shutdown of the running pool: sends SIGTERM to its manager. Usable in the
+/// manager (e.g. in the Start callback) and in any worker.
+///
+/// Errors: `PROCPOOL_ERR_STATE` if no pool runs in this process; `PROCPOOL_ERR_SYSTEM` if kill(2) failed.
+#[no_mangle]
+pub extern "C" fn procpool_shutdown() -> procpool_result {
+    guard(|| Ok(Context.shutdown()?))
+}
+
+/// In a worker: leaves the pool. The manager forks a replacement for this worker's id at once and
+/// will neither signal nor replace this process again; it keeps running the caller's code and exits
+/// when it wants (WorkerStop still runs when WorkerStart returns).
+///
+/// Errors: `PROCPOOL_ERR_STATE` outside a worker or when this worker already detached;
+/// `PROCPOOL_ERR_SYSTEM` if the manager could not be told (a warning on stderr gives the reason).
+#[no_mangle]
+pub extern "C" fn procpool_detach() -> procpool_result {
+    guard(|| {
+        let id = in_worker("procpool_detach")?;
+        if Context.is_detached() {
+            return Err(FfiError::state(format!(
+                "procpool_detach: worker#{id} has already detached"
+            )));
+        }
+        if !Context.detach() {
+            return Err(FfiError::new(
+                procpool_result::PROCPOOL_ERR_SYSTEM,
+                format!("procpool_detach: worker#{id} could not tell the manager it detaches"),
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// In a worker: asks it to leave its message loop after the current message (it then exits and is
+/// replaced). In a PROCPOOL_IPC_NONE worker the loop is WorkerStart itself, so this only records the
+/// request; return from WorkerStart to end the worker.
+///
+/// Errors: `PROCPOOL_ERR_STATE` outside a worker.
+#[no_mangle]
+pub extern "C" fn procpool_stop() -> procpool_result {
+    guard(|| {
+        in_worker("procpool_stop")?;
+        Context.stop();
+        Ok(())
+    })
+}
+
+/// Writes the id of the current worker (0 .. worker_num - 1) to `*id_out`.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` outside a worker (in the manager, or when no
+/// pool runs). `*id_out` is written only on success.
+#[no_mangle]
+pub extern "C" fn procpool_worker_id(id_out: *mut i32) -> procpool_result {
+    guard(|| {
+        if id_out.is_null() {
+            return Err(FfiError::null("id_out"));
+        }
+        let id = in_worker("procpool_worker_id")?;
+        write_out(id_out, id as i32);
+        Ok(())
+    })
+}
+
+/// Writes the pid of the running pool's manager to `*pid_out` (in the manager or in a worker).
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if no pool runs in this process (before
+/// `procpool_pool_start` or after it returned). `*pid_out` is written only on success.
+#[no_mangle]
+pub extern "C" fn procpool_master_pid(pid_out: *mut i32) -> procpool_result {
+    guard(|| {
+        if pid_out.is_null() {
+            return Err(FfiError::null("pid_out"));
+        }
+        let pid = Context.master_pid().ok_or_else(|| {
+            FfiError::state("procpool_master_pid: no pool is running in this process")
+        })?;
+        write_out(pid_out, pid);
+        Ok(())
+    })
+}
+
+/// Writes the current pid of worker `worker_id` to `*pid_out`, as the manager last recorded it
+/// (a replacement's pid once the slot has been respawned). In a worker, its own id gives getpid().
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if no pool runs in this process or the slot has
+/// no live process right now (between a worker's death and its replacement);
+/// `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_id >= worker_num`. `*pid_out` is written only on success.
+#[no_mangle]
+pub extern "C" fn procpool_worker_pid(worker_id: u32, pid_out: *mut i32) -> procpool_result {
+    guard(|| {
+        if pid_out.is_null() {
+            return Err(FfiError::null("pid_out"));
+        }
+        if Context.role() == Role::Idle {
+            return Err(FfiError::state(
+                "procpool_worker_pid: no pool is running in this process",
+            ));
+        }
+        let worker_num = Context.worker_num();
+        if worker_id as usize >= worker_num {
+            return Err(FfiError::invalid(format!(
+                "procpool_worker_pid: worker id {worker_id} is out of range (the pool has {worker_num} workers)"
+            )));
+        }
+        let pid = Context.worker_pid(worker_id as usize).ok_or_else(|| {
+            FfiError::state(format!(
+                "procpool_worker_pid: worker#{worker_id} has no live process right now"
+            ))
+        })?;
+        write_out(pid_out, pid);
+        Ok(())
+    })
+}

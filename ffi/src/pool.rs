@@ -1,0 +1,345 @@
+//! The pool handle: `procpool_pool_new` / `_free`, its settings, callback registration and `_start`.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::time::Duration;
+
+use procpool::{IpcMode, LogLevel, Pool, PoolConfig};
+
+use crate::callbacks::{
+    procpool_pool_callback, procpool_worker_callback, CHandler, Callbacks, Registered,
+};
+use crate::last_error;
+use crate::panic::{guard, guard_or};
+use crate::ptr;
+use crate::result::{procpool_result, FfiError, FfiResult};
+
+/// A process pool (opaque). Made by `procpool_pool_new`, released by `procpool_pool_free`.
+///
+/// A pool is used from the thread that made it. Settings and callbacks can only be changed before
+/// `procpool_pool_start`; a pool runs once.
+#[allow(non_camel_case_types)]
+pub struct procpool_pool {
+    /// `None` while `procpool_pool_start` runs (the core pool is borrowed by the running manager).
+    core: RefCell<Option<Pool>>,
+    callbacks: Cell<Callbacks>,
+}
+
+/// Only shared references to a pool are ever made, so re-entrant calls from callbacks are sound.
+fn handle<'a>(pool: *const procpool_pool) -> FfiResult<&'a procpool_pool> {
+    ptr::borrow(pool).ok_or_else(|| FfiError::null("pool"))
+}
+
+fn not_started(core: &Option<Pool>) -> FfiResult<()> {
+    match core {
+        None => Err(FfiError::state(
+            "the pool is running: settings and callbacks can only be changed before procpool_pool_start()",
+        )),
+        Some(pool) if pool.is_started() => Err(FfiError::state(
+            "the pool has already been started: settings and callbacks can only be changed before procpool_pool_start()",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Applies `change` to the config of a pool that has not been started.
+fn configure(
+    pool: *const procpool_pool,
+    change: impl FnOnce(&mut PoolConfig) -> FfiResult,
+) -> FfiResult {
+    let pool = handle(pool)?;
+    let mut core = pool
+        .core
+        .try_borrow_mut()
+        .map_err(|_| FfiError::state("the pool is busy"))?;
+    not_started(&core)?;
+    change(core.as_mut().expect("checked by not_started").config_mut())
+}
+
+fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> FfiResult {
+    let pool = handle(pool)?;
+    not_started(
+        &*pool
+            .core
+            .try_borrow()
+            .map_err(|_| FfiError::state("the pool is busy"))?,
+    )?;
+    let mut callbacks = pool.callbacks.get();
+    set(&mut callbacks);
+    pool.callbacks.set(callbacks);
+    Ok(())
+}
+
+/// Makes a pool of `worker_num` workers (ids 0 .. worker_num - 1) using `ipc_mode`
+/// (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE`, `PROCPOOL_IPC_SOCKET`).
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool_out` is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_num`
+/// is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE pools can
+/// be started in this version (`procpool_pool_start` says `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
+///
+/// Ownership: on success `*pool_out` receives a new pool owned by the caller, to be released with
+/// `procpool_pool_free`. On error `*pool_out` is left untouched.
+#[no_mangle]
+pub extern "C" fn procpool_pool_new(
+    worker_num: u32,
+    ipc_mode: i32,
+    pool_out: *mut *mut procpool_pool,
+) -> procpool_result {
+    guard(|| {
+        if pool_out.is_null() {
+            return Err(FfiError::null("pool_out"));
+        }
+        let mode = IpcMode::from_raw(ipc_mode.into())?;
+        let core = Pool::new(PoolConfig::new(worker_num as usize, mode))?;
+        let pool = procpool_pool {
+            core: RefCell::new(Some(core)),
+            callbacks: Cell::default(),
+        };
+        ptr::write_out(pool_out, ptr::into_raw(pool));
+        Ok(())
+    })
+}
+
+/// Releases a pool made by `procpool_pool_new`. NULL is accepted and does nothing.
+///
+/// Ownership: takes the pool back; the pointer must not be used afterwards. The userdata pointers
+/// given to `procpool_pool_on_*` are not touched: they stay the caller's.
+/// Freeing a pool while its `procpool_pool_start` runs (from one of its own callbacks) is refused:
+/// nothing is freed and the last error says why.
+#[no_mangle]
+pub extern "C" fn procpool_pool_free(pool: *mut procpool_pool) {
+    guard_or((), || {
+        let Some(handle) = ptr::borrow(pool) else {
+            return;
+        };
+        let running = handle
+            .core
+            .try_borrow()
+            .map(|core| core.is_none())
+            .unwrap_or(true);
+        if running {
+            last_error::set("procpool_pool_free: the pool is running; it was not freed".into());
+            return;
+        }
+        ptr::free(pool);
+    })
+}
+
+/// Sets `max_wait_time`: the grace time, in seconds, that workers get at shutdown and reload before
+/// they are sent SIGKILL. 0 means never force. Default 3.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is negative, NaN or
+/// too large; `PROCPOOL_ERR_STATE` once the pool was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_max_wait_time(
+    pool: *mut procpool_pool,
+    seconds: f64,
+) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            config.max_wait_time = Duration::try_from_secs_f64(seconds).map_err(|_| {
+                FfiError::invalid(format!(
+                    "max_wait_time must be a finite number of seconds >= 0, got {seconds}"
+                ))
+            })?;
+            Ok(())
+        })
+    })
+}
+
+/// Sets `max_package_size`: the largest message, in bytes, that a worker receives (message IPC modes).
+/// Default 2 MiB.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `bytes` is 0 or negative;
+/// `PROCPOOL_ERR_STATE` once the pool was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_max_package_size(
+    pool: *mut procpool_pool,
+    bytes: i64,
+) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            config.max_package_size =
+                usize::try_from(bytes)
+                    .ok()
+                    .filter(|&b| b > 0)
+                    .ok_or_else(|| {
+                        FfiError::invalid(format!(
+                            "max_package_size must be greater than 0, got {bytes}"
+                        ))
+                    })?;
+            Ok(())
+        })
+    })
+}
+
+/// Sets how much the manager logs on stderr: `PROCPOOL_LOG_OFF` (0), `PROCPOOL_LOG_WARNING` (1, the
+/// default: abnormal worker exits), `PROCPOOL_LOG_INFO` (2: every fork, exit, respawn, reload).
+/// The environment variable `PROCPOOL_LOG=off|warning|info` overrides it when the pool starts.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` for another level;
+/// `PROCPOOL_ERR_STATE` once the pool was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_log_level(
+    pool: *mut procpool_pool,
+    level: i32,
+) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            config.log_level = match level {
+                0 => LogLevel::Off,
+                1 => LogLevel::Warning,
+                2 => LogLevel::Info,
+                other => {
+                    return Err(FfiError::invalid(format!(
+                        "unknown log level {other} (expected PROCPOOL_LOG_OFF=0, PROCPOOL_LOG_WARNING=1 or PROCPOOL_LOG_INFO=2)"
+                    )))
+                }
+            };
+            Ok(())
+        })
+    })
+}
+
+/// Registers the Start callback: runs in the manager, once, after `procpool_pool_start`'s checks and
+/// before any worker is forked. A NULL `cb` removes the registration.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
+///
+/// Ownership: `userdata` stays the caller's; procpool only passes it back to `cb` and never frees it.
+/// It must stay valid until `procpool_pool_start` returns (workers use their forked copy of it).
+#[no_mangle]
+pub extern "C" fn procpool_pool_on_start(
+    pool: *mut procpool_pool,
+    cb: procpool_pool_callback,
+    userdata: *mut c_void,
+) -> procpool_result {
+    guard(|| register(pool, |c| c.start = Registered { cb, userdata }))
+}
+
+/// Registers the WorkerStart callback: runs in each worker right after it is forked, with its id.
+/// A PROCPOOL_IPC_NONE pool needs one. With PROCPOOL_IPC_NONE the worker ends when `cb` returns
+/// (WorkerStop runs, the worker exits 0) and the manager forks a replacement with the same id.
+/// A NULL `cb` removes the registration.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
+///
+/// Ownership: as for `procpool_pool_on_start`.
+#[no_mangle]
+pub extern "C" fn procpool_pool_on_worker_start(
+    pool: *mut procpool_pool,
+    cb: procpool_worker_callback,
+    userdata: *mut c_void,
+) -> procpool_result {
+    guard(|| register(pool, |c| c.worker_start = Registered { cb, userdata }))
+}
+
+/// Registers the WorkerStop callback: runs in a worker whose WorkerStart returned, just before it
+/// exits. It does not run in a worker killed by a signal. A NULL `cb` removes the registration.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
+///
+/// Ownership: as for `procpool_pool_on_start`.
+#[no_mangle]
+pub extern "C" fn procpool_pool_on_worker_stop(
+    pool: *mut procpool_pool,
+    cb: procpool_worker_callback,
+    userdata: *mut c_void,
+) -> procpool_result {
+    guard(|| register(pool, |c| c.worker_stop = Registered { cb, userdata }))
+}
+
+/// Registers the Shutdown callback: runs in the manager when the shutdown begins (SIGTERM, SIGINT or
+/// `procpool_shutdown`), before the workers are told to stop. A NULL `cb` removes the registration.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
+///
+/// Ownership: as for `procpool_pool_on_start`.
+#[no_mangle]
+pub extern "C" fn procpool_pool_on_shutdown(
+    pool: *mut procpool_pool,
+    cb: procpool_pool_callback,
+    userdata: *mut c_void,
+) -> procpool_result {
+    guard(|| register(pool, |c| c.shutdown = Registered { cb, userdata }))
+}
+
+/// Puts the core pool back into its handle when `procpool_pool_start` ends, even by a panic.
+struct PutBack<'a> {
+    slot: &'a RefCell<Option<Pool>>,
+    pool: Option<Pool>,
+}
+
+impl Drop for PutBack<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.slot.try_borrow_mut() {
+            *slot = self.pool.take();
+        }
+    }
+}
+
+/// If a worker (a forked child) ever unwinds out of the core, it must not return into the caller's
+/// code as if it were the manager: it exits instead.
+struct ChildNeverReturns {
+    manager_pid: libc::pid_t,
+}
+
+impl Drop for ChildNeverReturns {
+    fn drop(&mut self) {
+        // SAFETY: getpid, fflush(NULL) and _exit have no preconditions.
+        unsafe {
+            if libc::getpid() != self.manager_pid {
+                libc::fflush(std::ptr::null_mut());
+                libc::_exit(70);
+            }
+        }
+    }
+}
+
+/// Runs the pool: forks the workers and supervises them (respawn, reload on SIGUSR1/SIGUSR2) until it
+/// shuts down on SIGTERM or SIGINT (or `procpool_shutdown`). Blocks until then, in the manager, and
+/// returns `PROCPOOL_OK` once every worker has been reaped. Workers never return from this call: they
+/// run the callbacks and exit. While the pool runs, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 and SIGCHLD are
+/// blocked in the calling thread (read from a signalfd); the signal mask is restored on return.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool was already started (a pool runs
+/// once) or is running, or a PROCPOOL_IPC_NONE pool has no WorkerStart callback;
+/// `PROCPOOL_ERR_ALREADY_RUNNING` if another pool runs in this process (also from a worker);
+/// `PROCPOOL_ERR_NOT_SUPPORTED` for IPC modes not built yet; `PROCPOOL_ERR_SYSTEM` if a system call
+/// the manager needs failed.
+///
+/// Ownership: the pool stays the caller's; it must not be freed while this runs.
+#[no_mangle]
+pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_result {
+    guard(|| {
+        let pool = handle(pool)?;
+        let core = pool
+            .core
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut core| core.take())
+            .ok_or_else(|| FfiError::state("the pool is already running (procpool_pool_start called from its own callback)"))?;
+        // SAFETY: getpid has no preconditions.
+        let _child_guard = ChildNeverReturns {
+            manager_pid: unsafe { libc::getpid() },
+        };
+        let mut core = PutBack {
+            slot: &pool.core,
+            pool: Some(core),
+        };
+        let core = core.pool.as_mut().expect("just put in");
+        if core.is_started() {
+            return Err(FfiError::state(
+                "the pool has already been started: a pool runs once, make a new one",
+            ));
+        }
+        let callbacks = pool.callbacks.get();
+        if core.config().ipc_mode == IpcMode::None && callbacks.worker_start.cb.is_none() {
+            return Err(FfiError::state(
+                "a PROCPOOL_IPC_NONE pool needs a WorkerStart callback: register one with procpool_pool_on_worker_start() before procpool_pool_start()",
+            ));
+        }
+        core.start(&mut CHandler::new(callbacks))?;
+        Ok(())
+    })
+}
