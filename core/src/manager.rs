@@ -86,9 +86,16 @@ impl Pool {
         let control = ControlPipe::new()?;
         runtime::enter_manager(self.config.worker_num, control.write.as_raw_fd(), pids.clone())?;
         self.started = true;
+        // Leave the manager role even if a callback panics through run_manager.
+        struct LeaveManager;
+        impl Drop for LeaveManager {
+            fn drop(&mut self) {
+                runtime::leave_manager();
+            }
+        }
+        let _leave = LeaveManager;
         let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
         let result = run_manager(&self.config, handler, &control, &pids, listen_fd);
-        runtime::leave_manager();
         self.listener = None;
         result
     }

@@ -104,7 +104,7 @@ fn end_forked_copy(ended: Ended) -> ! {
         Ended::Exited => ExecutorGlobals::get().exit_status,
         Ended::Fatal => 255,
     };
-    zend::flush_output();
+    zend::end_output();
     // SAFETY: ends this forked copy without running the manager's destructors or atexit handlers.
     unsafe { libc::_exit(status) }
 }
@@ -198,7 +198,7 @@ impl Handler for PhpHandler {
                 Ended::Returned | Ended::Fatal => {}
             }
         }
-        zend::flush_output();
+        zend::end_output();
     }
 
     fn on_shutdown(&mut self, ctx: &Context) {

@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
@@ -134,18 +135,15 @@ impl Pool {
     }
 
     /// SOCKET, inside Message: appends to the reply sent when Message returns.
-    pub fn write(&self, data: &Zval) -> PhpResult<bool> {
+    pub fn write(&self, data: BinarySlice<u8>) -> bool {
         if self.ipc_mode != IpcMode::Socket {
             warning("write() is only available with SWOOLE_IPC_SOCKET");
-            return Ok(false);
+            return false;
         }
-        let bytes = data
-            .binary_slice::<u8>()
-            .ok_or_else(|| type_error("ProcPool\\Pool::write(): Argument #1 ($data) must be of type string"))?;
-        Ok(Context.write(bytes))
+        Context.write(&data)
     }
 
-    pub fn send_message(&self, data: &Zval, dst_worker_id: i64) -> bool {
+    pub fn send_message(&self, data: BinarySlice<u8>, dst_worker_id: i64) -> bool {
         let _ = (data, dst_worker_id);
         if self.ipc_mode != IpcMode::UnixSock {
             warning("sendMessage() is only available with SWOOLE_IPC_UNIXSOCK");

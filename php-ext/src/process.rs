@@ -2,8 +2,9 @@
 
 use std::ffi::CString;
 
+use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
+use ext_php_rs::types::{ZendCallable, ZendHashTable};
 use procpool::{Context, Role};
 
 use crate::errors::warning;
@@ -42,7 +43,7 @@ impl Process {
         None
     }
 
-    pub fn write(&self, data: &Zval) -> bool {
+    pub fn write(&self, data: BinarySlice<u8>) -> bool {
         let _ = data;
         warning(&format!("write() {NO_IPC}"));
         false
@@ -60,7 +61,7 @@ impl Process {
         false
     }
 
-    pub fn push(&self, data: &Zval) -> bool {
+    pub fn push(&self, data: BinarySlice<u8>) -> bool {
         let _ = data;
         warning("push() needs a pool with SWOOLE_IPC_MSGQUEUE (not built yet in procpool)");
         false
@@ -85,6 +86,13 @@ impl Process {
         };
         let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|a| a.as_ptr()).collect();
         ptrs.push(std::ptr::null());
+        // A program that cannot run leaves the script's output buffers as they were; only a real
+        // exec flushes them (their content would be lost with the old process image).
+        // SAFETY: access(2) on a NUL-terminated path.
+        if unsafe { libc::access(cpath.as_ptr(), libc::X_OK) } != 0 {
+            warning(&format!("exec({path}) failed: {}", std::io::Error::last_os_error()));
+            return false;
+        }
         zend::flush_output();
         // SAFETY: NUL-terminated strings and a NULL-terminated argv that outlive the call.
         unsafe { libc::execv(cpath.as_ptr(), ptrs.as_ptr()) };
@@ -107,7 +115,7 @@ impl Process {
             warning("exit() can only end a worker process; use $pool->shutdown() in the manager");
             return false;
         }
-        zend::flush_output();
+        zend::end_output();
         // SAFETY: ending the worker process, as core's worker exit does.
         unsafe { libc::_exit(status as i32) }
     }

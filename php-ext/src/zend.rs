@@ -12,6 +12,7 @@ unsafe extern "C" {
     fn zend_is_unwind_exit(ex: *const zend_object) -> bool;
     fn zend_exception_error(ex: *mut zend_object, severity: i32) -> i32;
     fn zend_throw_unwind_exit();
+    fn php_output_flush_all();
     static mut module_registry: HashTable;
 }
 
@@ -74,7 +75,13 @@ pub fn throw_exit() {
 }
 
 /// Flushes and closes PHP's output buffers, so a worker's `ob_start()` output is not lost at _exit.
-pub fn flush_output() {
+pub fn end_output() {
     // SAFETY: plain engine call, valid while a request is active.
     unsafe { ext_php_rs::ffi::php_output_end_all() };
+}
+
+/// Flushes PHP's output buffers to stdout but keeps them open (the script may go on using them).
+pub fn flush_output() {
+    // SAFETY: plain engine call, valid while a request is active.
+    unsafe { php_output_flush_all() };
 }
