@@ -1,0 +1,1 @@
+// SOCKET-mode integration tests: being written
