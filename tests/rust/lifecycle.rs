@@ -1,1 +1,957 @@
-// written next
+//! Lifecycle tests against real pools: each test runs the `pool-scenario` binary (one IPC_NONE pool
+//! per process, in its own process group), reads its event lines, sends signals to the manager and
+//! to workers, and checks what really happens to the processes (/proc, kill(pid, 0)).
+//!
+//! The scenario's stdout and stderr go into ONE pipe, so the test sees a single stream in the real
+//! order of the write(2) calls: event lines (`worker_start 0 123`) and the manager's log records
+//! (`[date $pid.-1]\tWARNING\t...`, lines starting with `[`). Every event line and every log record
+//! is a single small write, so lines never interleave. `PROCPOOL_LOG=info` is set so the manager
+//! also logs each fork ("worker#N started, pid P"), which some ordering checks rely on.
+//!
+//! Nothing may hang: every wait has a deadline, and a guard SIGKILLs the whole process group when
+//! the test ends, whether it passed or panicked.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any single expected event may take.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+// ---------------------------------------------------------------------------------------------
+// The scenario process and its output stream
+// ---------------------------------------------------------------------------------------------
+
+struct Scenario {
+    child: Option<Child>,
+    /// The pid of the scenario process = the manager = the process group id.
+    pid: i32,
+    rx: Receiver<String>,
+    /// Every line received so far, in order.
+    lines: Vec<String>,
+    /// Index into `lines` of the next line `expect` looks at.
+    cursor: usize,
+    eof: bool,
+}
+
+impl Scenario {
+    fn spawn(workers: usize, behaviour: &str, max_wait: Option<f64>) -> Scenario {
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 writes two fresh fds into the array.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
+        // SAFETY: both fds were just created and belong to nothing else.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let write2 = write.try_clone().expect("dup pipe");
+
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pool-scenario"));
+        cmd.arg(workers.to_string()).arg(behaviour);
+        if let Some(w) = max_wait {
+            cmd.arg(w.to_string());
+        }
+        cmd.env("PROCPOOL_LOG", "info")
+            .env_remove("DETACHED_ONCE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(write))
+            .stderr(Stdio::from(write2))
+            .process_group(0);
+        // SAFETY: only fcntl, which is async-signal-safe. Whatever fds the test harness inherited
+        // without close-on-exec (e.g. a jobserver pipe) must not leak into the pool, so that the fd
+        // hygiene test sees exactly what the pool itself opens.
+        unsafe {
+            cmd.pre_exec(|| {
+                for fd in 3..4096 {
+                    let flags = libc::fcntl(fd, libc::F_GETFD);
+                    if flags >= 0 {
+                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                    }
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn pool-scenario");
+        drop(cmd); // closes our copies of the pipe's write end, so EOF comes when the pool's processes end
+        let pid = child.id() as i32;
+
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let reader = BufReader::new(File::from(read));
+            for line in reader.lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Scenario { child: Some(child), pid, rx, lines: Vec::new(), cursor: 0, eof: false }
+    }
+
+    fn transcript(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    /// Receives one more line into `lines`, waiting until `until`. False on timeout or EOF.
+    fn pull(&mut self, until: Instant) -> bool {
+        if self.eof {
+            return false;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        match self.rx.recv_timeout(left) {
+            Ok(line) => {
+                self.lines.push(line);
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => {
+                self.eof = true;
+                false
+            }
+        }
+    }
+
+    /// Waits (at most `timeout`) for the next line, after the cursor, that matches `pred`; moves the
+    /// cursor past it. Panics with the whole transcript when it does not come.
+    fn expect_within<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> String {
+        let until = Instant::now() + timeout;
+        loop {
+            while self.cursor < self.lines.len() {
+                let i = self.cursor;
+                self.cursor += 1;
+                if pred(&self.lines[i]) {
+                    return self.lines[i].clone();
+                }
+            }
+            if !self.pull(until) {
+                panic!(
+                    "timed out ({timeout:?}{}) waiting for {what}\n--- transcript ---\n{}\n---",
+                    if self.eof { ", output closed" } else { "" },
+                    self.transcript()
+                );
+            }
+        }
+    }
+
+    fn expect<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> String {
+        self.expect_within(what, DEADLINE, pred)
+    }
+
+    /// Collects every line that arrives during `period` (the cursor does not move).
+    fn gather(&mut self, period: Duration) {
+        let until = Instant::now() + period;
+        while Instant::now() < until {
+            if !self.pull(until) && self.eof {
+                thread::sleep(until.saturating_duration_since(Instant::now()));
+            }
+        }
+    }
+
+    /// `start <pid>`: the manager's pid, which must be the scenario process itself.
+    fn expect_start(&mut self) -> i32 {
+        let line = self.expect("start", |l| l.starts_with("start "));
+        let pid: i32 = line[6..].trim().parse().unwrap();
+        assert_eq!(pid, self.pid, "the manager is the scenario process");
+        pid
+    }
+
+    /// Waits for `worker_start <id> <pid>` with this id; returns the pid.
+    fn expect_worker_start(&mut self, id: usize) -> i32 {
+        let line = self.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
+        event(&line, "worker_start").unwrap().1
+    }
+
+    /// Waits for one `worker_start` of each id in 0..n (any order); returns the pids by id.
+    fn expect_all_started(&mut self, n: usize) -> Vec<i32> {
+        let mut pids: HashMap<usize, i32> = HashMap::new();
+        while pids.len() < n {
+            let line = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
+                event(l, "worker_start").is_some_and(|(i, _)| !pids.contains_key(&i))
+            });
+            let (id, pid) = event(&line, "worker_start").unwrap();
+            assert!(id < n, "worker id {id} out of range 0..{n}");
+            pids.insert(id, pid);
+        }
+        (0..n).map(|i| pids[&i]).collect()
+    }
+
+    fn signal(&self, sig: i32) {
+        send(self.pid, sig);
+    }
+
+    /// Waits for the scenario process to exit (reaps it).
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let until = Instant::now() + timeout;
+        let child = self.child.as_mut().expect("child already waited for");
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return status;
+            }
+            if Instant::now() >= until {
+                // Pull what is there so the panic message shows it.
+                while self.pull(Instant::now() + Duration::from_millis(50)) {}
+                panic!("the scenario process did not exit within {timeout:?}\n--- transcript ---\n{}\n---", self.transcript());
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Lines that are warnings of the manager or a worker.
+    fn warnings(&self) -> Vec<&String> {
+        self.lines.iter().filter(|l| is_log(l) && l.contains("\tWARNING\t")).collect()
+    }
+
+    /// All `worker_start` events seen so far: (id, pid).
+    fn starts(&self) -> Vec<(usize, i32)> {
+        self.lines.iter().filter_map(|l| event(l, "worker_start")).collect()
+    }
+
+    fn count_starts(&self, id: usize) -> usize {
+        self.starts().iter().filter(|(i, _)| *i == id).count()
+    }
+
+    /// Pulls lines until `cond` holds for what has been received (at most `timeout`).
+    fn wait_until<F: Fn(&Scenario) -> bool>(&mut self, what: &str, timeout: Duration, cond: F) {
+        if !self.try_wait_until(timeout, cond) {
+            panic!("timed out ({timeout:?}) waiting for {what}\n--- transcript ---\n{}\n---", self.transcript());
+        }
+    }
+
+    /// Like `wait_until`, but false on timeout. Moves the cursor to the end on success.
+    fn try_wait_until<F: Fn(&Scenario) -> bool>(&mut self, timeout: Duration, cond: F) -> bool {
+        let until = Instant::now() + timeout;
+        while !cond(self) {
+            if !self.pull(until) {
+                return false;
+            }
+        }
+        self.cursor = self.lines.len();
+        true
+    }
+
+    fn has<F: Fn(&str) -> bool>(&self, pred: F) -> bool {
+        self.lines.iter().any(|l| pred(l))
+    }
+
+    /// The pid of the worker_start of `id` whose pid is not in `old`, if seen.
+    fn new_start(&self, id: usize, old: &[i32]) -> Option<i32> {
+        self.starts().into_iter().find(|&(i, p)| i == id && !old.contains(&p)).map(|(_, p)| p)
+    }
+
+    fn index_of<F: Fn(&str) -> bool>(&self, what: &str, pred: F) -> usize {
+        self.lines
+            .iter()
+            .position(|l| pred(l))
+            .unwrap_or_else(|| panic!("no line for {what}\n--- transcript ---\n{}\n---", self.transcript()))
+    }
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        // Kill everything left in the group (manager, workers, detached processes), twice in case a
+        // fork was in flight, then reap the scenario process itself.
+        // SAFETY: the group was made by process_group(0) for this scenario only.
+        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
+        thread::sleep(Duration::from_millis(20));
+        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Parses `<kind> <id> <pid>`.
+fn event(line: &str, kind: &str) -> Option<(usize, i32)> {
+    let mut parts = line.split_whitespace();
+    if parts.next()? != kind {
+        return None;
+    }
+    let id = parts.next()?.parse().ok()?;
+    let pid = parts.next()?.parse().ok()?;
+    Some((id, pid))
+}
+
+fn is_log(line: &str) -> bool {
+    line.starts_with('[')
+}
+
+fn send(pid: i32, sig: i32) {
+    // SAFETY: kill(2) on a pid of our scenario.
+    let rc = unsafe { libc::kill(pid, sig) };
+    assert_eq!(rc, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
+}
+
+/// True while `pid` exists (also as a zombie).
+fn exists(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    let rc = unsafe { libc::kill(pid, 0) };
+    !(rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
+}
+
+/// Waits until `pid` no longer exists at all (reaped); false on timeout.
+fn wait_gone(pid: i32, timeout: Duration) -> bool {
+    let until = Instant::now() + timeout;
+    while exists(pid) {
+        if Instant::now() >= until {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+/// (state, ppid) from /proc/<pid>/stat.
+fn proc_stat(pid: i32) -> Option<(char, i32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &text[text.rfind(')')? + 2..];
+    let mut parts = after.split_whitespace();
+    let state = parts.next()?.chars().next()?;
+    let ppid = parts.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// Pids of the zombie children of `ppid`.
+fn zombie_children(ppid: i32) -> HashSet<i32> {
+    let mut out = HashSet::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if let Some(('Z', parent)) = proc_stat(pid) {
+            if parent == ppid {
+                out.insert(pid);
+            }
+        }
+    }
+    out
+}
+
+/// fd number → readlink target, from /proc/<pid>/fd.
+fn open_fds(pid: i32) -> HashMap<i32, String> {
+    let mut out = HashMap::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).expect("read /proc/<pid>/fd").flatten() {
+        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if let Ok(target) = std::fs::read_link(entry.path()) {
+            out.insert(fd, target.to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+/// Graceful end of a scenario whose workers die of (or handle) SIGTERM: `shutdown`, `returned`, exit 0.
+fn shut_down(s: &mut Scenario) {
+    s.signal(libc::SIGTERM);
+    s.expect("shutdown", |l| l == "shutdown");
+    s.expect("returned", |l| l == "returned");
+    let status = s.wait_exit(DEADLINE);
+    assert_eq!(status.code(), Some(0), "scenario exit status {status:?}\n{}", s.transcript());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. start
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn workers_start_with_ids_0_to_n_as_children_of_the_manager() {
+    let n = 4;
+    let mut s = Scenario::spawn(n, "sleep", None);
+    let manager = s.expect_start();
+    let pids = s.expect_all_started(n);
+
+    let distinct: HashSet<i32> = pids.iter().copied().collect();
+    assert_eq!(distinct.len(), n, "distinct worker pids: {pids:?}");
+    for (id, &pid) in pids.iter().enumerate() {
+        assert_ne!(pid, manager, "worker {id} is not the manager");
+        let (state, ppid) = proc_stat(pid).unwrap_or_else(|| panic!("worker {id} pid {pid} has no /proc entry"));
+        assert_eq!(ppid, manager, "worker {id} (pid {pid}) is a child of the manager");
+        assert_ne!(state, 'Z', "worker {id} is alive");
+    }
+    // Exactly n workers were started: no extra worker_start lines.
+    s.gather(Duration::from_millis(200));
+    assert_eq!(s.starts().len(), n, "{}", s.transcript());
+    shut_down(&mut s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. a worker killed by a signal is replaced at once, with a warning
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn sigkilled_worker_is_replaced_under_the_same_id_with_a_warning() {
+    let mut s = Scenario::spawn(3, "sleep", None);
+    let manager = s.expect_start();
+    let pids = s.expect_all_started(3);
+
+    send(pids[1], libc::SIGKILL);
+    let new = s.expect_worker_start(1);
+    assert_ne!(new, pids[1], "the replacement has a new pid");
+    assert_eq!(proc_stat(new).map(|p| p.1), Some(manager), "the replacement is a child of the manager");
+
+    let old = pids[1];
+    let is_warning = |l: &str| is_log(l) && l.contains("\tWARNING\t") && l.contains(&format!("pid {old})"));
+    s.wait_until("warning about the SIGKILLed worker", DEADLINE, |s| s.has(is_warning));
+    let warning = s.lines[s.index_of("warning", is_warning)].clone();
+    assert!(warning.contains("worker#1"), "names the worker id: {warning}");
+    assert!(warning.contains(&format!("pid {old}")), "names the pid: {warning}");
+    assert!(warning.contains("signal=9"), "names the signal: {warning}");
+    assert!(wait_gone(old, DEADLINE), "the killed worker is reaped");
+
+    // The other workers were not touched.
+    s.gather(Duration::from_millis(200));
+    assert_eq!(s.count_starts(0), 1);
+    assert_eq!(s.count_starts(1), 2);
+    assert_eq!(s.count_starts(2), 1);
+    assert!(exists(pids[0]) && exists(pids[2]));
+    shut_down(&mut s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. IPC_NONE: WorkerStart returns → WorkerStop → exit 0 → replaced
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn returning_worker_runs_worker_stop_exits_0_and_is_replaced_quietly() {
+    let mut s = Scenario::spawn(2, "return", None);
+    let manager = s.expect_start();
+    let first = s.expect_worker_start(0);
+    let stop = s.expect("worker_stop 0", |l| event(l, "worker_stop").is_some_and(|(i, _)| i == 0));
+    assert_eq!(event(&stop, "worker_stop").unwrap().1, first, "WorkerStop runs in the same process");
+    s.expect(&format!("exit status 0 of pid {first}"), |l| {
+        is_log(l) && l.contains(&format!("worker#0 (pid {first}) exited with status 0"))
+    });
+    let second = s.expect_worker_start(0);
+    assert_ne!(second, first, "the replacement has a new pid");
+    assert!(wait_gone(first, DEADLINE), "the old worker is reaped");
+
+    // Let a few more cycles run: every cycle is a clean exit, never a warning.
+    s.gather(Duration::from_millis(400));
+    assert!(s.count_starts(0) >= 3 && s.count_starts(1) >= 3, "workers keep cycling\n{}", s.transcript());
+    assert!(s.warnings().is_empty(), "no warnings: {:?}", s.warnings());
+    // Every cycle ran WorkerStop in the worker before it was replaced.
+    let stops = s.lines.iter().filter_map(|l| event(l, "worker_stop")).count();
+    assert!(stops >= 4, "{}", s.transcript());
+    // Replacements are children of the manager.
+    let latest = s.starts().last().unwrap().1;
+    if let Some((_, ppid)) = proc_stat(latest) {
+        assert_eq!(ppid, manager, "pid {latest}");
+    }
+    shut_down(&mut s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4./5. SIGTERM and SIGINT: graceful shutdown
+// ---------------------------------------------------------------------------------------------
+
+fn graceful_shutdown_by(sig: i32, behaviour: &str) {
+    let n = 3;
+    let mut s = Scenario::spawn(n, behaviour, None);
+    let manager = s.expect_start();
+    let pids = s.expect_all_started(n);
+    // `graceful` workers install their SIGTERM handler just after printing worker_start.
+    thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    s.signal(sig);
+    s.expect("shutdown", |l| l == "shutdown");
+    s.expect("returned", |l| l == "returned");
+    // When start() returns, every worker has been reaped (not even a zombie is left).
+    for &pid in &pids {
+        assert!(!exists(pid), "worker pid {pid} still exists when start() returned\n{}", s.transcript());
+    }
+    let status = s.wait_exit(DEADLINE);
+    assert_eq!(status.code(), Some(0), "exit status {status:?}");
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    assert!(!exists(manager));
+    // Shutdown ran once, no worker was started after it, nothing was forced.
+    assert_eq!(s.lines.iter().filter(|l| *l == "shutdown").count(), 1);
+    let shutdown_at = s.index_of("shutdown", |l| l == "shutdown");
+    assert!(s.lines[shutdown_at..].iter().all(|l| event(l, "worker_start").is_none()), "{}", s.transcript());
+    assert!(!s.lines.iter().any(|l| l.contains("SIGKILL")), "{}", s.transcript());
+    if behaviour == "graceful" {
+        let stops: Vec<_> = s.lines.iter().filter_map(|l| event(l, "worker_stop")).collect();
+        for (id, &pid) in pids.iter().enumerate() {
+            assert!(stops.contains(&(id, pid)), "worker_stop {id} {pid} missing\n{}", s.transcript());
+        }
+    }
+}
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    graceful_shutdown_by(libc::SIGTERM, "sleep");
+}
+
+#[test]
+fn sigterm_shutdown_runs_worker_stop_in_workers_that_handle_sigterm() {
+    graceful_shutdown_by(libc::SIGTERM, "graceful");
+}
+
+#[test]
+fn sigint_shuts_down_gracefully_like_sigterm() {
+    graceful_shutdown_by(libc::SIGINT, "sleep");
+}
+
+#[test]
+fn sigint_shutdown_runs_worker_stop_in_workers_that_handle_sigterm() {
+    graceful_shutdown_by(libc::SIGINT, "graceful");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. shutdown with workers that ignore SIGTERM: SIGKILL after max_wait_time
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn shutdown_sigkills_workers_that_ignore_sigterm_after_max_wait() {
+    let n = 2;
+    let mut s = Scenario::spawn(n, "ignore-term", Some(1.0));
+    s.expect_start();
+    let pids = s.expect_all_started(n);
+    // Give the workers time to install SIG_IGN (they print worker_start just before).
+    thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    s.signal(libc::SIGTERM);
+    s.expect("shutdown", |l| l == "shutdown");
+    for (id, &pid) in pids.iter().enumerate() {
+        let w = s.expect_within(&format!("SIGKILL warning for worker {id}"), Duration::from_secs(10), |l| {
+            is_log(l) && l.contains("\tWARNING\t") && l.contains("SIGKILL") && l.contains(&format!("pid {pid}"))
+        });
+        assert!(w.contains(&format!("worker#{id}")), "{w}");
+    }
+    s.expect_within("returned", Duration::from_secs(10), |l| l == "returned");
+    let elapsed = t0.elapsed();
+    let status = s.wait_exit(DEADLINE);
+    assert_eq!(status.code(), Some(0));
+    // Roughly: it did wait for the grace time, and it did not hang.
+    assert!(elapsed >= Duration::from_millis(500), "returned after {elapsed:?}, before max_wait_time");
+    assert!(elapsed < Duration::from_secs(10), "returned after {elapsed:?}");
+    for &pid in &pids {
+        assert!(!exists(pid), "worker {pid} gone");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7.–9. rolling reload (SIGUSR1 / SIGUSR2)
+// ---------------------------------------------------------------------------------------------
+
+/// The manager's log record of a fork: "worker#<id> started, pid <pid>".
+fn fork_log(id: usize, pid: i32) -> impl Fn(&str) -> bool {
+    let needle = format!("worker#{id} started, pid {pid}");
+    move |l: &str| is_log(l) && l.ends_with(&needle)
+}
+
+#[test]
+fn reload_replaces_graceful_workers_one_at_a_time_in_id_order() {
+    let n = 3;
+    let mut s = Scenario::spawn(n, "graceful", None);
+    s.expect_start();
+    let old = s.expect_all_started(n);
+    thread::sleep(Duration::from_millis(200)); // handlers installed (just after worker_start)
+    s.signal(libc::SIGUSR1);
+    s.signal(libc::SIGUSR1); // a second reload asked for while the first runs: ignored
+
+    s.wait_until("every old worker stopped and replaced", DEADLINE, |s| {
+        (0..n).all(|id| s.has(|l| event(l, "worker_stop") == Some((id, old[id]))) && s.new_start(id, &old).is_some())
+    });
+    let new: Vec<i32> = (0..n).map(|id| s.new_start(id, &old).unwrap()).collect();
+    let stops: Vec<(usize, i32)> = s.lines.iter().filter_map(|l| event(l, "worker_stop")).collect();
+    assert_eq!(stops, (0..n).map(|id| (id, old[id])).collect::<Vec<_>>(), "worker_stop lines in id order");
+    // Let anything extra show up (a second reload would stop the new workers).
+    s.gather(Duration::from_millis(500));
+
+    // One at a time: the manager forked worker i's replacement before worker i+1 stopped
+    // (worker i+1 is only sent SIGTERM after that fork). The merged stream keeps write order.
+    for id in 0..n {
+        let stopped = s.index_of(&format!("worker_stop {id}"), |l| event(l, "worker_stop") == Some((id, old[id])));
+        let forked = s.index_of(&format!("fork of {id}'s replacement"), fork_log(id, new[id]));
+        assert!(stopped < forked, "worker {id} stopped before its replacement was forked\n{}", s.transcript());
+        if id + 1 < n {
+            let next_stopped =
+                s.index_of(&format!("worker_stop {}", id + 1), |l| event(l, "worker_stop") == Some((id + 1, old[id + 1])));
+            assert!(forked < next_stopped, "replacement of {id} forked before worker {} stopped\n{}", id + 1, s.transcript());
+        }
+        assert!(wait_gone(old[id], DEADLINE), "old worker {id} reaped");
+        assert!(exists(new[id]), "new worker {id} alive");
+    }
+    // Each worker was replaced exactly once; Start and Shutdown did not run again; no warnings.
+    for id in 0..n {
+        assert_eq!(s.count_starts(id), 2, "worker {id} replaced exactly once\n{}", s.transcript());
+    }
+    assert_eq!(s.lines.iter().filter(|l| l.starts_with("start ")).count(), 1);
+    assert!(!s.lines.iter().any(|l| l == "shutdown"));
+    assert_eq!(s.lines.iter().filter_map(|l| event(l, "worker_stop")).count(), n);
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+
+    // SIGUSR2 reloads too.
+    s.signal(libc::SIGUSR2);
+    let mut both = old.clone();
+    both.extend(&new);
+    s.wait_until("every worker replaced again after SIGUSR2", DEADLINE, |s| {
+        (0..n).all(|id| s.has(|l| event(l, "worker_stop") == Some((id, new[id]))) && s.new_start(id, &both).is_some())
+    });
+    let stops: Vec<(usize, i32)> = s.lines.iter().filter_map(|l| event(l, "worker_stop")).skip(n).collect();
+    assert_eq!(stops, (0..n).map(|id| (id, new[id])).collect::<Vec<_>>(), "worker_stop lines in id order");
+    shut_down(&mut s);
+}
+
+#[test]
+fn reload_of_workers_without_sigterm_handler_logs_abnormal_exit_signal_15() {
+    let n = 3;
+    let mut s = Scenario::spawn(n, "sleep", None);
+    s.expect_start();
+    let old = s.expect_all_started(n);
+    s.signal(libc::SIGUSR1);
+    s.wait_until("every old worker replaced", DEADLINE, |s| {
+        s.warnings().len() >= n && (0..n).all(|id| s.new_start(id, &old).is_some())
+    });
+    let new: Vec<i32> = (0..n).map(|id| s.new_start(id, &old).unwrap()).collect();
+    let warnings: Vec<String> = s.warnings().into_iter().cloned().collect();
+    for id in 0..n {
+        let w = &warnings[id];
+        assert!(w.contains(&format!("worker#{id}")), "warnings come in id order: {w}\n{}", s.transcript());
+        assert!(w.contains(&format!("pid {}", old[id])), "{w}");
+        assert!(w.contains("signal=15"), "{w}");
+    }
+    s.gather(Duration::from_millis(300));
+    for id in 0..n {
+        assert_ne!(new[id], old[id]);
+        assert_eq!(s.count_starts(id), 2, "replaced exactly once\n{}", s.transcript());
+        assert!(wait_gone(old[id], DEADLINE));
+    }
+    // The workers died of the signal: no WorkerStop ran.
+    assert!(!s.lines.iter().any(|l| l.starts_with("worker_stop")));
+    assert_eq!(s.warnings().len(), n, "{:?}", s.warnings());
+    shut_down(&mut s);
+}
+
+#[test]
+fn reload_sigkills_old_workers_that_ignore_sigterm_after_max_wait() {
+    let n = 3;
+    let mut s = Scenario::spawn(n, "ignore-term", Some(1.0));
+    s.expect_start();
+    let old = s.expect_all_started(n);
+    thread::sleep(Duration::from_millis(200)); // SIG_IGN installed
+    let t0 = Instant::now();
+    s.signal(libc::SIGUSR1);
+    // While the reload waits for worker 0, a second reload request is ignored.
+    thread::sleep(Duration::from_millis(300));
+    s.signal(libc::SIGUSR1);
+
+    let mut new = vec![0; n];
+    let mut seen = 0;
+    while seen < n {
+        let line = s.expect_within("replacements after the forced reload", Duration::from_secs(10), |l| {
+            event(l, "worker_start").is_some()
+        });
+        let (id, pid) = event(&line, "worker_start").unwrap();
+        assert_eq!(new[id], 0, "worker {id} replaced twice\n{}", s.transcript());
+        assert_ne!(pid, old[id]);
+        new[id] = pid;
+        seen += 1;
+    }
+    let elapsed = t0.elapsed();
+    assert!(elapsed >= Duration::from_millis(500), "replaced after {elapsed:?}: before max_wait_time");
+    assert!(elapsed < Duration::from_secs(10));
+    for id in 0..n {
+        assert!(wait_gone(old[id], DEADLINE), "old worker {id} (pid {}) was killed and reaped", old[id]);
+        let killed = s.lines.iter().any(|l| {
+            is_log(l) && l.contains("\tWARNING\t") && l.contains(&format!("pid {}", old[id])) && l.contains("SIGKILL")
+        });
+        assert!(killed, "a warning says old worker {id} got SIGKILL\n{}", s.transcript());
+    }
+    // Nothing more happens: each worker replaced exactly once, the new ones are left alone.
+    s.gather(Duration::from_millis(1500));
+    for id in 0..n {
+        assert_eq!(s.count_starts(id), 2, "worker {id} replaced exactly once\n{}", s.transcript());
+        assert!(exists(new[id]));
+    }
+    // Shut down (the new workers ignore SIGTERM too: killed after max_wait).
+    s.signal(libc::SIGTERM);
+    s.expect("shutdown", |l| l == "shutdown");
+    s.expect_within("returned", Duration::from_secs(10), |l| l == "returned");
+    assert_eq!(s.wait_exit(DEADLINE).code(), Some(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. detach
+// ---------------------------------------------------------------------------------------------
+
+/// Starts the `detach` scenario with 2 workers and returns the first `detached` line.
+///
+/// The scenario's worker 0 detaches only if worker 1's pid is already in the pool's pid table when
+/// it checks; on its very first run it races with the manager's fork of worker 1 and, if it loses,
+/// sleeps like a plain worker. In that case the test SIGKILLs it: its replacement finds worker 1
+/// and detaches.
+fn start_detach_scenario() -> (Scenario, String) {
+    let mut s = Scenario::spawn(2, "detach", Some(1.0));
+    s.expect_start();
+    let first0 = s.expect_worker_start(0);
+    let detached = |s: &Scenario| s.has(|l| l.starts_with("detached "));
+    if !s.try_wait_until(Duration::from_millis(500), detached) {
+        send(first0, libc::SIGKILL);
+        s.wait_until("worker 0 detaches", DEADLINE, detached);
+    }
+    let line = s.lines[s.index_of("detached", |l| l.starts_with("detached "))].clone();
+    (s, line)
+}
+
+/// Parses `detached <id> <pid> <bool>`.
+fn detached_line(l: &str) -> Option<(usize, i32, bool)> {
+    let mut parts = l.split_whitespace();
+    if parts.next()? != "detached" {
+        return None;
+    }
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()? == "true"))
+}
+
+/// The part of detach() that the `detach` scenario lets us check without its fork storm (see the
+/// ignored test below): shut down at once after the first detach. The detached process gets a
+/// replacement, is not signalled at shutdown and keeps running until it ends on its own.
+#[test]
+fn detached_process_gets_a_replacement_and_is_not_signalled_at_shutdown() {
+    let (mut s, line) = start_detach_scenario();
+    let manager = s.pid;
+    // Shut down at once (see the ignored test for why).
+    s.signal(libc::SIGTERM);
+    let (id, detached, ok) = detached_line(&line).unwrap();
+    assert_eq!(id, 0);
+    assert!(ok, "detach() returned true: {line}");
+
+    // The manager knew of the detach before it handled SIGTERM (the notice is sent before the line is
+    // printed, and notices are read before signals), so it forked a replacement for id 0 at once.
+    let replacement_fork =
+        |l: &str| is_log(l) && l.contains("worker#0 started, pid ") && !l.ends_with(&format!("pid {detached}"));
+    s.wait_until("replacement fork for id 0", DEADLINE, |s| s.has(replacement_fork));
+    s.cursor = s.index_of("detached", |l| l.starts_with("detached ")) + 1;
+    s.expect("shutdown", |l| l == "shutdown");
+    s.expect("returned", |l| l == "returned");
+    assert_eq!(s.wait_exit(DEADLINE).code(), Some(0));
+    assert!(!exists(manager));
+
+    // The detached process was not sent SIGTERM: it outlives the pool and ends on its own.
+    assert!(exists(detached), "the detached process {detached} still runs after start() returned\n{}", s.transcript());
+    let exit_line = format!("detached_exit {detached}");
+    s.wait_until(&exit_line, DEADLINE, |s| s.has(|l| l == exit_line));
+    let warned = s.warnings().into_iter().any(|w| w.contains(&format!("pid {detached}")));
+    assert!(!warned, "no warning about the detached process\n{}", s.transcript());
+}
+
+#[test]
+#[ignore = "pool-scenario's `detach` behaviour re-detaches every replacement of worker 0 (DETACHED_ONCE \
+            is set only in the detached child, never in the manager), so the pool forks a new \
+            detaching worker 0 in a tight loop: a fork storm, not a test of core"]
+fn detach_full_scenario_worker_0_detaches_once_and_is_reaped_quietly() {
+    let (mut s, line) = start_detach_scenario();
+    let (_, detached, ok) = detached_line(&line).unwrap();
+    assert!(ok);
+    let starts_before = s.count_starts(0);
+    s.wait_until("replacement of the detached worker 0", DEADLINE, |s| s.count_starts(0) > starts_before);
+    // Only the first run of worker 0 detaches. Fail fast (the guard kills the group) if another does.
+    let until = Instant::now() + Duration::from_secs(3);
+    let exit_line = format!("detached_exit {detached}");
+    let mut exited = false;
+    while Instant::now() < until && !exited {
+        let got = s.pull(until);
+        if let Some(l) = s.lines.last() {
+            assert!(detached_line(l).is_none() || detached_line(l).unwrap().1 == detached,
+                "a second process detached: {l}");
+            exited |= *l == exit_line;
+        }
+        if !got {
+            break;
+        }
+    }
+    assert!(exited, "the detached process ends on its own while the pool runs\n{}", s.transcript());
+    // Reaped quietly while the manager lives.
+    assert!(wait_gone(detached, DEADLINE), "detached process reaped");
+    assert!(!s.warnings().into_iter().any(|w| w.contains(&format!("pid {detached}"))));
+    assert_eq!(s.count_starts(0), starts_before + 1, "worker 0 replaced once, for the detach only");
+    shut_down(&mut s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. shutdown() from a worker
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn worker_calling_shutdown_stops_the_pool_and_start_returns() {
+    let mut s = Scenario::spawn(3, "shutdown", None);
+    s.expect_start();
+    // The test sends no signal: the shutdown comes from worker 0. Worker 0 prints its
+    // `shutdown_requested` line after kill() returned, so the line may come after the manager's
+    // `shutdown`, or never (the manager's SIGTERM may kill worker 0 before it prints).
+    s.wait_until("shutdown and returned", DEADLINE, |s| s.has(|l| l == "shutdown") && s.has(|l| l == "returned"));
+    assert!(s.has(|l| event(l, "worker_start").is_some_and(|(id, _)| id == 0)), "{}", s.transcript());
+    assert!(!s.has(|l| l == "shutdown_requested false"), "{}", s.transcript());
+    assert!(s.index_of("shutdown", |l| l == "shutdown") < s.index_of("returned", |l| l == "returned"));
+    assert_eq!(s.wait_exit(DEADLINE).code(), Some(0));
+    for (_, pid) in s.starts() {
+        assert!(!exists(pid), "worker {pid} gone");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. a child the pool did not fork
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn stranger_child_is_reaped_and_logged_not_replaced() {
+    let n = 2;
+    let mut s = Scenario::spawn(n, "stranger", None);
+    let manager = s.expect_start();
+    let pids = s.expect_all_started(n);
+    // The stranger may be reaped before or after the workers print their first line.
+    s.wait_until("warning about the stranger", DEADLINE, |s| !s.warnings().is_empty());
+    let w = s.warnings()[0].clone();
+    assert!(w.contains("did not fork"), "{w}");
+    assert!(w.contains("status=7"), "{w}");
+    let stranger: i32 = w
+        .split("reaped process ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {w}"));
+    assert!(!pids.contains(&stranger) && stranger != manager);
+    assert!(wait_gone(stranger, DEADLINE), "the stranger was reaped");
+    s.gather(Duration::from_millis(300));
+    assert_eq!(s.starts().len(), n, "nothing replaced\n{}", s.transcript());
+    assert!(zombie_children(manager).is_empty());
+    shut_down(&mut s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. no zombies
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn manager_leaves_no_zombies_after_respawns_and_none_after_it_returns() {
+    let n = 3;
+    let mut s = Scenario::spawn(n, "sleep", None);
+    let manager = s.expect_start();
+    let mut pids = s.expect_all_started(n);
+    let mut all: Vec<i32> = pids.clone();
+    // Several respawns: kill each worker twice.
+    for _round in 0..2 {
+        for id in 0..n {
+            send(pids[id], libc::SIGKILL);
+            let new = s.expect_worker_start(id);
+            assert_ne!(new, pids[id]);
+            pids[id] = new;
+            all.push(new);
+        }
+    }
+    // Killed workers are reaped; give the manager a moment, then no zombie child may remain.
+    let until = Instant::now() + DEADLINE;
+    loop {
+        let zombies = zombie_children(manager);
+        if zombies.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < until, "zombie children of the manager: {zombies:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
+    shut_down(&mut s);
+    for pid in all {
+        assert!(!exists(pid), "worker pid {pid} still exists after the pool ended");
+    }
+}
+
+#[test]
+fn cycling_workers_leave_no_lasting_zombies() {
+    let mut s = Scenario::spawn(3, "return", None);
+    let manager = s.expect_start();
+    s.gather(Duration::from_millis(300));
+    // Workers exit every ~50 ms, so a zombie may exist for an instant; none may last.
+    let first = zombie_children(manager);
+    s.gather(Duration::from_millis(300));
+    let second = zombie_children(manager);
+    let lasting: Vec<_> = first.intersection(&second).collect();
+    assert!(lasting.is_empty(), "zombies lasting 300 ms: {lasting:?}");
+    assert!(s.starts().len() >= 9, "workers cycled\n{}", s.transcript());
+    shut_down(&mut s);
+    for (_, pid) in s.starts() {
+        assert!(!exists(pid), "worker pid {pid} still exists after the pool ended");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 14. fd hygiene
+// ---------------------------------------------------------------------------------------------
+
+fn check_worker_fds(manager: i32, worker: i32) {
+    let mfds = open_fds(manager);
+    let wfds = open_fds(worker);
+    assert!(
+        mfds.values().any(|t| t == "anon_inode:[signalfd]"),
+        "the manager has its signalfd: {mfds:?}"
+    );
+    assert!(
+        !wfds.values().any(|t| t.contains("signalfd")),
+        "worker {worker} holds the manager's signalfd: {wfds:?}"
+    );
+    // 0, 1, 2 and one more: the control pipe's write end, a pipe the manager holds too
+    // (other than the output pipe on 1 and 2).
+    let mut numbers: Vec<i32> = wfds.keys().copied().collect();
+    numbers.sort();
+    assert_eq!(numbers.len(), 4, "worker {worker} fds: {wfds:?} (manager: {mfds:?})");
+    assert_eq!(&numbers[..3], &[0, 1, 2], "worker fds: {wfds:?}");
+    let extra = &wfds[&numbers[3]];
+    assert!(extra.starts_with("pipe:"), "the extra worker fd is the control pipe: {extra}");
+    assert_ne!(*extra, wfds[&1], "the extra fd is not the output pipe");
+    let in_manager: Vec<_> = mfds.iter().filter(|(_, t)| *t == extra).map(|(fd, _)| *fd).collect();
+    // The manager has both ends of the control pipe (same pipe inode); the worker only one.
+    assert_eq!(in_manager.len(), 2, "the manager holds both ends of pipe {extra}: {mfds:?}");
+    let manager_fd_count = mfds.len();
+    assert_eq!(manager_fd_count, 6, "manager fds: 0,1,2, signalfd, control read+write: {mfds:?}");
+}
+
+#[test]
+fn workers_do_not_inherit_the_signalfd_or_the_control_read_end() {
+    let mut s = Scenario::spawn(2, "sleep", None);
+    let manager = s.expect_start();
+    let pids = s.expect_all_started(2);
+    // The worker closes the fds right after fork, before WorkerStart prints; check both workers.
+    for &pid in &pids {
+        check_worker_fds(manager, pid);
+    }
+    // And a respawned worker.
+    send(pids[0], libc::SIGKILL);
+    let new = s.expect_worker_start(0);
+    check_worker_fds(manager, new);
+    shut_down(&mut s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 15. signals during shutdown
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn reload_and_second_sigterm_during_shutdown_do_nothing() {
+    let n = 2;
+    let mut s = Scenario::spawn(n, "ignore-term", Some(2.0));
+    s.expect_start();
+    let pids = s.expect_all_started(n);
+    thread::sleep(Duration::from_millis(200)); // SIG_IGN installed
+    let t0 = Instant::now();
+    s.signal(libc::SIGTERM);
+    s.expect("shutdown", |l| l == "shutdown");
+    thread::sleep(Duration::from_millis(200));
+    s.signal(libc::SIGUSR1);
+    thread::sleep(Duration::from_millis(200));
+    s.signal(libc::SIGTERM);
+    thread::sleep(Duration::from_millis(100));
+    s.signal(libc::SIGUSR2);
+    s.expect_within("returned", Duration::from_secs(10), |l| l == "returned");
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    let status = s.wait_exit(DEADLINE);
+    assert_eq!(status.code(), Some(0), "exit status {status:?} (signal {:?})", status.signal());
+    assert_eq!(s.starts().len(), n, "no worker started during shutdown\n{}", s.transcript());
+    assert_eq!(s.lines.iter().filter(|l| *l == "shutdown").count(), 1, "Shutdown ran once");
+    for &pid in &pids {
+        assert!(!exists(pid));
+    }
+}
