@@ -689,12 +689,8 @@ fn reload_sigkills_old_workers_that_ignore_sigterm_after_max_wait() {
 fn start_detach_scenario() -> (Scenario, String) {
     let mut s = Scenario::spawn(2, "detach", Some(1.0));
     s.expect_start();
-    let first0 = s.expect_worker_start(0);
-    let detached = |s: &Scenario| s.has(|l| l.starts_with("detached "));
-    if !s.try_wait_until(Duration::from_millis(500), detached) {
-        send(first0, libc::SIGKILL);
-        s.wait_until("worker 0 detaches", DEADLINE, detached);
-    }
+    s.expect_worker_start(0);
+    s.wait_until("worker 0 detaches", DEADLINE, |s| s.has(|l| l.starts_with("detached ")));
     let line = s.lines[s.index_of("detached", |l| l.starts_with("detached "))].clone();
     (s, line)
 }
@@ -708,14 +704,12 @@ fn detached_line(l: &str) -> Option<(usize, i32, bool)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()? == "true"))
 }
 
-/// The part of detach() that the `detach` scenario lets us check without its fork storm (see the
-/// ignored test below): shut down at once after the first detach. The detached process gets a
-/// replacement, is not signalled at shutdown and keeps running until it ends on its own.
+/// Shut down at once after the first detach: the detached process gets a replacement, is not
+/// signalled at shutdown and keeps running until it ends on its own.
 #[test]
 fn detached_process_gets_a_replacement_and_is_not_signalled_at_shutdown() {
     let (mut s, line) = start_detach_scenario();
     let manager = s.pid;
-    // Shut down at once (see the ignored test for why).
     s.signal(libc::SIGTERM);
     let (id, detached, ok) = detached_line(&line).unwrap();
     assert_eq!(id, 0);
@@ -741,9 +735,6 @@ fn detached_process_gets_a_replacement_and_is_not_signalled_at_shutdown() {
 }
 
 #[test]
-#[ignore = "pool-scenario's `detach` behaviour re-detaches every replacement of worker 0 (DETACHED_ONCE \
-            is set only in the detached child, never in the manager), so the pool forks a new \
-            detaching worker 0 in a tight loop: a fork storm, not a test of core"]
 fn detach_full_scenario_worker_0_detaches_once_and_is_reaped_quietly() {
     let (mut s, line) = start_detach_scenario();
     let (_, detached, ok) = detached_line(&line).unwrap();

@@ -34,6 +34,19 @@ fn say(line: String) {
     let _ = out.flush();
 }
 
+fn first_detach(ctx: &Context) -> bool {
+    let marker = std::env::temp_dir().join(format!("pool-scenario-detach-{}", ctx.master_pid().unwrap_or(0)));
+    let first = std::fs::OpenOptions::new().write(true).create_new(true).open(&marker).is_ok();
+    if first {
+        // The marker only has to exist while the replacement starts.
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            let _ = std::fs::remove_file(marker);
+        });
+    }
+    first
+}
+
 fn pid() -> u32 {
     std::process::id()
 }
@@ -66,8 +79,9 @@ impl Handler for Scenario {
                     std::thread::sleep(Duration::from_secs(1));
                 }
             }
-            "detach" if id == 0 && ctx.worker_pid(1).is_some() && std::env::var("DETACHED_ONCE").is_err() => {
-                std::env::set_var("DETACHED_ONCE", "1");
+            // Only the first worker 0 of the pool detaches: the marker file is created exclusively
+            // (replacements are forked from the manager, so no in-memory flag would survive).
+            "detach" if id == 0 && first_detach(ctx) => {
                 say(format!("detached {id} {} {}", pid(), ctx.detach()));
                 std::thread::sleep(Duration::from_secs(1));
                 say(format!("detached_exit {}", pid()));
