@@ -33,7 +33,8 @@
 #define PROCPOOL_IPC_MSGQUEUE 2
 
 /**
- * A listening socket with length-prefixed requests (SWOOLE_IPC_SOCKET). Not built yet.
+ * A listening socket with length-prefixed requests (SWOOLE_IPC_SOCKET): `procpool_pool_listen` before
+ * start, a Message callback (`procpool_pool_on_message`) per request, replies with `procpool_write`.
  */
 #define PROCPOOL_IPC_SOCKET 3
 
@@ -74,7 +75,8 @@ typedef enum {
   PROCPOOL_ERR_INVALID_ARGUMENT = 2,
   /**
    * The call is not allowed now: the pool was already started or is running, a required callback
-   * is missing, or a context function was called outside a running pool / outside a worker.
+   * is missing, a SOCKET pool did not listen, a context function was called outside a running pool /
+   * outside a worker, or `procpool_write` was called outside a SOCKET request.
    */
   PROCPOOL_ERR_STATE = 3,
   /**
@@ -82,7 +84,7 @@ typedef enum {
    */
   PROCPOOL_ERR_ALREADY_RUNNING = 4,
   /**
-   * The requested feature is not built yet (e.g. an IPC mode other than PROCPOOL_IPC_NONE).
+   * The requested feature is not built yet (starting a PROCPOOL_IPC_UNIXSOCK or PROCPOOL_IPC_MSGQUEUE pool).
    */
   PROCPOOL_ERR_NOT_SUPPORTED = 5,
   /**
@@ -113,6 +115,15 @@ typedef void (*procpool_pool_callback)(void *userdata);
  * and the id of the worker, 0 .. worker_num - 1.
  */
 typedef void (*procpool_worker_callback)(void *userdata, uint32_t worker_id);
+
+/**
+ * The Message event of a PROCPOOL_IPC_SOCKET pool: called in a worker with the `userdata` given at
+ * registration and the request's `len` bytes at `data` (never NULL, `len` >= 1).
+ *
+ * Ownership: `data` is borrowed for the duration of the call only; copy what must outlive it.
+ * Reply with `procpool_write` before returning.
+ */
+typedef void (*procpool_message_callback)(void *userdata, const uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -188,6 +199,20 @@ procpool_result procpool_worker_pid(uint32_t worker_id,
                                     int32_t *pid_out);
 
 /**
+ * PROCPOOL_IPC_SOCKET, inside the Message callback: appends `len` bytes at `data` to the reply of the
+ * request in hand. The reply (everything written during the callback, in order) is sent when the
+ * callback returns, framed as a 4-byte big-endian length + the bytes; then the connection is closed.
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+ * `len` is 0 (nothing to write); `PROCPOOL_ERR_STATE` outside the Message callback of a SOCKET
+ * worker (WorkerStart, the manager, no running pool). Nothing is written on error.
+ *
+ * Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
+ */
+procpool_result procpool_write(const uint8_t *data,
+                               size_t len);
+
+/**
  * Writes the message of the last call on this thread that returned an error into `buf`.
  *
  * Every function returning a `procpool_result` sets this message when it fails and clears it when
@@ -207,8 +232,9 @@ size_t procpool_last_error_message(char *buf,
  * (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE`, `PROCPOOL_IPC_SOCKET`).
  *
  * Errors: `PROCPOOL_ERR_NULL` if `pool_out` is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_num`
- * is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE pools can
- * be started in this version (`procpool_pool_start` says `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
+ * is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE and
+ * PROCPOOL_IPC_SOCKET pools can be started in this version (`procpool_pool_start` says
+ * `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
  *
  * Ownership: on success `*pool_out` receives a new pool owned by the caller, to be released with
  * `procpool_pool_free`. On error `*pool_out` is left untouched.
@@ -238,7 +264,8 @@ procpool_result procpool_pool_set_max_wait_time(procpool_pool *pool, double seco
 
 /**
  * Sets `max_package_size`: the largest message, in bytes, that a worker receives (message IPC modes).
- * Default 2 MiB.
+ * Default 2 MiB. In a PROCPOOL_IPC_SOCKET pool, a request whose length prefix is larger is refused:
+ * the connection is closed without a reply and without reading (or allocating for) the body.
  *
  * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `bytes` is 0 or negative;
  * `PROCPOOL_ERR_STATE` once the pool was started.
@@ -255,6 +282,54 @@ procpool_result procpool_pool_set_max_package_size(procpool_pool *pool,
  * `PROCPOOL_ERR_STATE` once the pool was started.
  */
 procpool_result procpool_pool_set_log_level(procpool_pool *pool, int32_t level);
+
+/**
+ * Sets `read_timeout` (PROCPOOL_IPC_SOCKET): how long, in seconds, a worker waits for a client's whole
+ * request, and then for the client to take its reply, before closing the connection. Default 30.
+ * (Beyond Swoole, which waits forever: a silent client would hold a worker.)
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
+ * greater than 0 (or too large); `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_read_timeout(procpool_pool *pool,
+                                               double seconds);
+
+/**
+ * PROCPOOL_IPC_SOCKET: makes the pool's listening socket, before `procpool_pool_start`. `host` is
+ * `"unix:/path/to/socket"` (then `port` is ignored; a socket file left by a dead pool is replaced,
+ * and the file is removed when `procpool_pool_start` returns or the pool is freed) or a TCP host: a
+ * name, an IPv4 or IPv6 address (`"[::1]"` accepted), with `port` 0 .. 65535 (0: the system picks
+ * one, see `procpool_pool_listen_port`). `backlog` <= 0 means SOMAXCONN. Every worker accepts on
+ * this socket. A second call replaces the first socket.
+ *
+ * Protocol: a client connects and sends a 4-byte big-endian length N then N bytes; a worker runs the
+ * Message callback with those bytes, sends back what it passed to `procpool_write` as a 4-byte
+ * big-endian length + the data (nothing when it wrote nothing), and closes the connection. N == 0,
+ * N > max_package_size, or a request not complete within read_timeout: closed without a reply.
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `pool` or `host` is NULL; `PROCPOOL_ERR_STATE` if the pool is not a
+ * PROCPOOL_IPC_SOCKET pool, or was already started or is running; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+ * `host` is not UTF-8, does not resolve, is an empty unix path or an existing non-socket file, or
+ * `port` is out of range; `PROCPOOL_ERR_SYSTEM` if bind(2) or listen(2) failed (address in use,
+ * permission, missing directory...), with the OS error in the message.
+ *
+ * Ownership: `host` is borrowed for the duration of the call (a NUL-terminated string; not kept).
+ */
+procpool_result procpool_pool_listen(procpool_pool *pool,
+                                     const char *host,
+                                     int32_t port,
+                                     int32_t backlog);
+
+/**
+ * PROCPOOL_IPC_SOCKET: writes the TCP port the pool listens on to `*port_out` (the port the system
+ * chose after `procpool_pool_listen` with port 0). Usable from `procpool_pool_listen` until
+ * `procpool_pool_start` returns (also in the Start callback).
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool does not listen on TCP (no
+ * successful `procpool_pool_listen`, a unix socket, or `procpool_pool_start` returned and closed
+ * the socket). `*port_out` is written only on success.
+ */
+procpool_result procpool_pool_listen_port(const procpool_pool *pool, uint16_t *port_out);
 
 /**
  * Registers the Start callback: runs in the manager, once, after `procpool_pool_start`'s checks and
@@ -308,14 +383,34 @@ procpool_result procpool_pool_on_shutdown(procpool_pool *pool,
                                           void *userdata);
 
 /**
+ * Registers the Message callback of a PROCPOOL_IPC_SOCKET pool (required there): runs in a worker
+ * once per complete request, with the request's bytes. Call `procpool_write` in it to reply; the
+ * reply is sent when `cb` returns and the connection is closed (no reply if nothing was written).
+ * Other IPC modes never call it. A NULL `cb` removes the registration.
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
+ *
+ * Ownership: as for `procpool_pool_on_start`; the `data` given to `cb` is borrowed for the
+ * duration of the call only.
+ */
+procpool_result procpool_pool_on_message(procpool_pool *pool,
+                                         procpool_message_callback cb,
+                                         void *userdata);
+
+/**
  * Runs the pool: forks the workers and supervises them (respawn, reload on SIGUSR1/SIGUSR2) until it
  * shuts down on SIGTERM or SIGINT (or `procpool_shutdown`). Blocks until then, in the manager, and
  * returns `PROCPOOL_OK` once every worker has been reaped. Workers never return from this call: they
  * run the callbacks and exit. While the pool runs, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 and SIGCHLD are
  * blocked in the calling thread (read from a signalfd); the signal mask is restored on return.
  *
+ * PROCPOOL_IPC_SOCKET: each worker runs WorkerStart, then serves requests on the listening socket
+ * (one connection at a time, Message per request) until SIGTERM; the socket is closed (a unix
+ * socket file removed) when this returns.
+ *
  * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool was already started (a pool runs
- * once) or is running, or a PROCPOOL_IPC_NONE pool has no WorkerStart callback;
+ * once) or is running, a PROCPOOL_IPC_NONE pool has no WorkerStart callback, a PROCPOOL_IPC_SOCKET
+ * pool has no Message callback or did not `procpool_pool_listen`;
  * `PROCPOOL_ERR_ALREADY_RUNNING` if another pool runs in this process (also from a worker);
  * `PROCPOOL_ERR_NOT_SUPPORTED` for IPC modes not built yet; `PROCPOOL_ERR_SYSTEM` if a system call
  * the manager needs failed.

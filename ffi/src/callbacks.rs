@@ -14,6 +14,15 @@ pub type procpool_pool_callback = Option<unsafe extern "C" fn(userdata: *mut c_v
 pub type procpool_worker_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, worker_id: u32)>;
 
+/// The Message event of a PROCPOOL_IPC_SOCKET pool: called in a worker with the `userdata` given at
+/// registration and the request's `len` bytes at `data` (never NULL, `len` >= 1).
+///
+/// Ownership: `data` is borrowed for the duration of the call only; copy what must outlive it.
+/// Reply with `procpool_write` before returning.
+#[allow(non_camel_case_types)]
+pub type procpool_message_callback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize)>;
+
 /// One registered callback and its userdata.
 #[derive(Clone, Copy)]
 pub(crate) struct Registered<F> {
@@ -38,6 +47,7 @@ pub(crate) struct Callbacks {
     pub worker_start: Registered<procpool_worker_callback>,
     pub worker_stop: Registered<procpool_worker_callback>,
     pub shutdown: Registered<procpool_pool_callback>,
+    pub message: Registered<procpool_message_callback>,
 }
 
 /// The `Handler` the core runs: each event calls the C callback, if one is registered.
@@ -74,6 +84,14 @@ impl Handler for CHandler {
 
     fn on_worker_start(&mut self, _ctx: &Context, worker_id: usize) -> Outcome {
         call_worker(self.callbacks.worker_start, worker_id);
+        Outcome::Normal
+    }
+
+    fn on_message(&mut self, _ctx: &Context, data: &[u8]) -> Outcome {
+        if let Some(cb) = self.callbacks.message.cb {
+            // SAFETY: as in call_pool; `data` is alive for the whole call.
+            unsafe { cb(self.callbacks.message.userdata, data.as_ptr(), data.len()) }
+        }
         Outcome::Normal
     }
 

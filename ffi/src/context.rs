@@ -129,3 +129,32 @@ pub extern "C" fn procpool_worker_pid(worker_id: u32, pid_out: *mut i32) -> proc
         Ok(())
     })
 }
+
+/// PROCPOOL_IPC_SOCKET, inside the Message callback: appends `len` bytes at `data` to the reply of the
+/// request in hand. The reply (everything written during the callback, in order) is sent when the
+/// callback returns, framed as a 4-byte big-endian length + the bytes; then the connection is closed.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+/// `len` is 0 (nothing to write); `PROCPOOL_ERR_STATE` outside the Message callback of a SOCKET
+/// worker (WorkerStart, the manager, no running pool). Nothing is written on error.
+///
+/// Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
+#[no_mangle]
+pub extern "C" fn procpool_write(data: *const u8, len: usize) -> procpool_result {
+    guard(|| {
+        if len == 0 {
+            return Err(FfiError::invalid(
+                "procpool_write: len is 0 (an empty write sends nothing)",
+            ));
+        }
+        if data.is_null() {
+            return Err(FfiError::null("data"));
+        }
+        if !Context.write(crate::ptr::bytes(data, len)) {
+            return Err(FfiError::state(
+                "procpool_write: no request in hand (only usable inside the Message callback of a PROCPOOL_IPC_SOCKET worker)",
+            ));
+        }
+        Ok(())
+    })
+}

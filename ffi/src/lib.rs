@@ -17,7 +17,7 @@ mod result;
 
 use std::ffi::{c_char, CStr};
 
-pub use callbacks::{procpool_pool_callback, procpool_worker_callback};
+pub use callbacks::{procpool_message_callback, procpool_pool_callback, procpool_worker_callback};
 pub use context::*;
 pub use last_error::procpool_last_error_message;
 pub use pool::*;
@@ -29,7 +29,8 @@ pub const PROCPOOL_IPC_NONE: i32 = 0;
 pub const PROCPOOL_IPC_UNIXSOCK: i32 = 1;
 /// A System V message queue (SWOOLE_IPC_MSGQUEUE). Not built yet.
 pub const PROCPOOL_IPC_MSGQUEUE: i32 = 2;
-/// A listening socket with length-prefixed requests (SWOOLE_IPC_SOCKET). Not built yet.
+/// A listening socket with length-prefixed requests (SWOOLE_IPC_SOCKET): `procpool_pool_listen` before
+/// start, a Message callback (`procpool_pool_on_message`) per request, replies with `procpool_write`.
 pub const PROCPOOL_IPC_SOCKET: i32 = 3;
 
 /// `procpool_pool_set_log_level`: the manager logs nothing.

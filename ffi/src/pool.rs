@@ -1,17 +1,18 @@
 //! The pool handle: `procpool_pool_new` / `_free`, its settings, callback registration and `_start`.
 
 use std::cell::{Cell, RefCell};
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
 use procpool::{IpcMode, LogLevel, Pool, PoolConfig};
 
 use crate::callbacks::{
-    procpool_pool_callback, procpool_worker_callback, CHandler, Callbacks, Registered,
+    procpool_message_callback, procpool_pool_callback, procpool_worker_callback, CHandler,
+    Callbacks, Registered,
 };
 use crate::last_error;
 use crate::panic::{guard, guard_or};
-use crate::ptr;
+use crate::ptr::{self, write_out};
 use crate::result::{procpool_result, FfiError, FfiResult};
 
 /// A process pool (opaque). Made by `procpool_pool_new`, released by `procpool_pool_free`.
@@ -23,6 +24,9 @@ pub struct procpool_pool {
     /// `None` while `procpool_pool_start` runs (the core pool is borrowed by the running manager).
     core: RefCell<Option<Pool>>,
     callbacks: Cell<Callbacks>,
+    /// The TCP port of the last successful `procpool_pool_listen`, kept for `procpool_pool_listen_port`
+    /// while the core pool is lent to the running manager.
+    listen_port: Cell<Option<u16>>,
 }
 
 /// Only shared references to a pool are ever made, so re-entrant calls from callbacks are sound.
@@ -42,18 +46,25 @@ fn not_started(core: &Option<Pool>) -> FfiResult<()> {
     }
 }
 
-/// Applies `change` to the config of a pool that has not been started.
-fn configure(
-    pool: *const procpool_pool,
-    change: impl FnOnce(&mut PoolConfig) -> FfiResult,
-) -> FfiResult {
-    let pool = handle(pool)?;
+/// Applies `change` to the core pool of a pool that has not been started.
+fn with_unstarted<T>(
+    pool: &procpool_pool,
+    change: impl FnOnce(&mut Pool) -> FfiResult<T>,
+) -> FfiResult<T> {
     let mut core = pool
         .core
         .try_borrow_mut()
         .map_err(|_| FfiError::state("the pool is busy"))?;
     not_started(&core)?;
-    change(core.as_mut().expect("checked by not_started").config_mut())
+    change(core.as_mut().expect("checked by not_started"))
+}
+
+/// Applies `change` to the config of a pool that has not been started.
+fn configure(
+    pool: *const procpool_pool,
+    change: impl FnOnce(&mut PoolConfig) -> FfiResult,
+) -> FfiResult {
+    with_unstarted(handle(pool)?, |core| change(core.config_mut()))
 }
 
 fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> FfiResult {
@@ -74,8 +85,9 @@ fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> Ffi
 /// (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE`, `PROCPOOL_IPC_SOCKET`).
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool_out` is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_num`
-/// is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE pools can
-/// be started in this version (`procpool_pool_start` says `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
+/// is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE and
+/// PROCPOOL_IPC_SOCKET pools can be started in this version (`procpool_pool_start` says
+/// `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
 ///
 /// Ownership: on success `*pool_out` receives a new pool owned by the caller, to be released with
 /// `procpool_pool_free`. On error `*pool_out` is left untouched.
@@ -94,6 +106,7 @@ pub extern "C" fn procpool_pool_new(
         let pool = procpool_pool {
             core: RefCell::new(Some(core)),
             callbacks: Cell::default(),
+            listen_port: Cell::new(None),
         };
         ptr::write_out(pool_out, ptr::into_raw(pool));
         Ok(())
@@ -148,7 +161,8 @@ pub extern "C" fn procpool_pool_set_max_wait_time(
 }
 
 /// Sets `max_package_size`: the largest message, in bytes, that a worker receives (message IPC modes).
-/// Default 2 MiB.
+/// Default 2 MiB. In a PROCPOOL_IPC_SOCKET pool, a request whose length prefix is larger is refused:
+/// the connection is closed without a reply and without reading (or allocating for) the body.
 ///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `bytes` is 0 or negative;
 /// `PROCPOOL_ERR_STATE` once the pool was started.
@@ -198,6 +212,112 @@ pub extern "C" fn procpool_pool_set_log_level(
             };
             Ok(())
         })
+    })
+}
+
+/// Sets `read_timeout` (PROCPOOL_IPC_SOCKET): how long, in seconds, a worker waits for a client's whole
+/// request, and then for the client to take its reply, before closing the connection. Default 30.
+/// (Beyond Swoole, which waits forever: a silent client would hold a worker.)
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
+/// greater than 0 (or too large); `PROCPOOL_ERR_STATE` once the pool was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_read_timeout(
+    pool: *mut procpool_pool,
+    seconds: f64,
+) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            config.read_timeout = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    FfiError::invalid(format!(
+                        "read_timeout must be a finite number of seconds > 0, got {seconds}"
+                    ))
+                })?;
+            Ok(())
+        })
+    })
+}
+
+/// PROCPOOL_IPC_SOCKET: makes the pool's listening socket, before `procpool_pool_start`. `host` is
+/// `"unix:/path/to/socket"` (then `port` is ignored; a socket file left by a dead pool is replaced,
+/// and the file is removed when `procpool_pool_start` returns or the pool is freed) or a TCP host: a
+/// name, an IPv4 or IPv6 address (`"[::1]"` accepted), with `port` 0 .. 65535 (0: the system picks
+/// one, see `procpool_pool_listen_port`). `backlog` <= 0 means SOMAXCONN. Every worker accepts on
+/// this socket. A second call replaces the first socket.
+///
+/// Protocol: a client connects and sends a 4-byte big-endian length N then N bytes; a worker runs the
+/// Message callback with those bytes, sends back what it passed to `procpool_write` as a 4-byte
+/// big-endian length + the data (nothing when it wrote nothing), and closes the connection. N == 0,
+/// N > max_package_size, or a request not complete within read_timeout: closed without a reply.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool` or `host` is NULL; `PROCPOOL_ERR_STATE` if the pool is not a
+/// PROCPOOL_IPC_SOCKET pool, or was already started or is running; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+/// `host` is not UTF-8, does not resolve, is an empty unix path or an existing non-socket file, or
+/// `port` is out of range; `PROCPOOL_ERR_SYSTEM` if bind(2) or listen(2) failed (address in use,
+/// permission, missing directory...), with the OS error in the message.
+///
+/// Ownership: `host` is borrowed for the duration of the call (a NUL-terminated string; not kept).
+#[no_mangle]
+pub extern "C" fn procpool_pool_listen(
+    pool: *mut procpool_pool,
+    host: *const c_char,
+    port: i32,
+    backlog: i32,
+) -> procpool_result {
+    guard(|| {
+        let pool = handle(pool)?;
+        if host.is_null() {
+            return Err(FfiError::null("host"));
+        }
+        let host = ptr::c_str(host)
+            .to_str()
+            .map_err(|_| FfiError::invalid("host is not valid UTF-8"))?;
+        with_unstarted(pool, |core| {
+            // A failed listen() may already have dropped the previous socket.
+            pool.listen_port.set(None);
+            let listener = core.listen(host, port.into(), backlog)?;
+            pool.listen_port.set(listener.local_port());
+            Ok(())
+        })
+    })
+}
+
+/// PROCPOOL_IPC_SOCKET: writes the TCP port the pool listens on to `*port_out` (the port the system
+/// chose after `procpool_pool_listen` with port 0). Usable from `procpool_pool_listen` until
+/// `procpool_pool_start` returns (also in the Start callback).
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool does not listen on TCP (no
+/// successful `procpool_pool_listen`, a unix socket, or `procpool_pool_start` returned and closed
+/// the socket). `*port_out` is written only on success.
+#[no_mangle]
+pub extern "C" fn procpool_pool_listen_port(
+    pool: *const procpool_pool,
+    port_out: *mut u16,
+) -> procpool_result {
+    guard(|| {
+        let pool = handle(pool)?;
+        if port_out.is_null() {
+            return Err(FfiError::null("port_out"));
+        }
+        let port = match pool.core.try_borrow() {
+            // Not running: the core's listener is the truth (it is closed once start returned).
+            Ok(core) if core.is_some() => core
+                .as_ref()
+                .and_then(Pool::listener)
+                .and_then(|listener| listener.local_port()),
+            // Running: the listener is lent to the manager; the port noted at listen time is right.
+            _ => pool.listen_port.get(),
+        };
+        let port = port.ok_or_else(|| {
+            FfiError::state(
+                "the pool is not listening on a TCP port (procpool_pool_listen with a TCP host first; the socket is closed when procpool_pool_start returns)",
+            )
+        })?;
+        write_out(port_out, port);
+        Ok(())
     })
 }
 
@@ -264,6 +384,24 @@ pub extern "C" fn procpool_pool_on_shutdown(
     guard(|| register(pool, |c| c.shutdown = Registered { cb, userdata }))
 }
 
+/// Registers the Message callback of a PROCPOOL_IPC_SOCKET pool (required there): runs in a worker
+/// once per complete request, with the request's bytes. Call `procpool_write` in it to reply; the
+/// reply is sent when `cb` returns and the connection is closed (no reply if nothing was written).
+/// Other IPC modes never call it. A NULL `cb` removes the registration.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
+///
+/// Ownership: as for `procpool_pool_on_start`; the `data` given to `cb` is borrowed for the
+/// duration of the call only.
+#[no_mangle]
+pub extern "C" fn procpool_pool_on_message(
+    pool: *mut procpool_pool,
+    cb: procpool_message_callback,
+    userdata: *mut c_void,
+) -> procpool_result {
+    guard(|| register(pool, |c| c.message = Registered { cb, userdata }))
+}
+
 /// Puts the core pool back into its handle when `procpool_pool_start` ends, even by a panic.
 struct PutBack<'a> {
     slot: &'a RefCell<Option<Pool>>,
@@ -302,8 +440,13 @@ impl Drop for ChildNeverReturns {
 /// run the callbacks and exit. While the pool runs, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 and SIGCHLD are
 /// blocked in the calling thread (read from a signalfd); the signal mask is restored on return.
 ///
+/// PROCPOOL_IPC_SOCKET: each worker runs WorkerStart, then serves requests on the listening socket
+/// (one connection at a time, Message per request) until SIGTERM; the socket is closed (a unix
+/// socket file removed) when this returns.
+///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool was already started (a pool runs
-/// once) or is running, or a PROCPOOL_IPC_NONE pool has no WorkerStart callback;
+/// once) or is running, a PROCPOOL_IPC_NONE pool has no WorkerStart callback, a PROCPOOL_IPC_SOCKET
+/// pool has no Message callback or did not `procpool_pool_listen`;
 /// `PROCPOOL_ERR_ALREADY_RUNNING` if another pool runs in this process (also from a worker);
 /// `PROCPOOL_ERR_NOT_SUPPORTED` for IPC modes not built yet; `PROCPOOL_ERR_SYSTEM` if a system call
 /// the manager needs failed.
@@ -337,6 +480,11 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
         if core.config().ipc_mode == IpcMode::None && callbacks.worker_start.cb.is_none() {
             return Err(FfiError::state(
                 "a PROCPOOL_IPC_NONE pool needs a WorkerStart callback: register one with procpool_pool_on_worker_start() before procpool_pool_start()",
+            ));
+        }
+        if core.config().ipc_mode == IpcMode::Socket && callbacks.message.cb.is_none() {
+            return Err(FfiError::state(
+                "a PROCPOOL_IPC_SOCKET pool requires an onMessage callback: register one with procpool_pool_on_message() before procpool_pool_start()",
             ));
         }
         core.start(&mut CHandler::new(callbacks))?;

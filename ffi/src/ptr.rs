@@ -26,3 +26,19 @@ pub(crate) fn free<T>(ptr: *mut T) {
     // SAFETY: made by into_raw, not freed before (the C caller's promise).
     drop(unsafe { Box::from_raw(ptr) });
 }
+
+/// Borrows a non-NULL C string for the duration of a call.
+pub(crate) fn c_str<'a>(ptr: *const std::ffi::c_char) -> &'a std::ffi::CStr {
+    debug_assert!(!ptr.is_null());
+    // SAFETY: callers check for NULL first; the C caller promises a NUL-terminated string that
+    // stays alive during the call.
+    unsafe { std::ffi::CStr::from_ptr(ptr) }
+}
+
+/// Borrows `len` bytes at a non-NULL pointer for the duration of a call.
+pub(crate) fn bytes<'a>(data: *const u8, len: usize) -> &'a [u8] {
+    debug_assert!(!data.is_null());
+    // SAFETY: callers check for NULL first; the C caller promises `len` readable bytes that stay
+    // alive during the call.
+    unsafe { std::slice::from_raw_parts(data, len) }
+}

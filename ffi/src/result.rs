@@ -18,11 +18,12 @@ pub enum procpool_result {
     /// An argument was out of range (worker_num 0, unknown IPC mode, negative size, bad worker id...).
     PROCPOOL_ERR_INVALID_ARGUMENT = 2,
     /// The call is not allowed now: the pool was already started or is running, a required callback
-    /// is missing, or a context function was called outside a running pool / outside a worker.
+    /// is missing, a SOCKET pool did not listen, a context function was called outside a running pool /
+    /// outside a worker, or `procpool_write` was called outside a SOCKET request.
     PROCPOOL_ERR_STATE = 3,
     /// Another pool is already running in this process (only one may run at a time).
     PROCPOOL_ERR_ALREADY_RUNNING = 4,
-    /// The requested feature is not built yet (e.g. an IPC mode other than PROCPOOL_IPC_NONE).
+    /// The requested feature is not built yet (starting a PROCPOOL_IPC_UNIXSOCK or PROCPOOL_IPC_MSGQUEUE pool).
     PROCPOOL_ERR_NOT_SUPPORTED = 5,
     /// A system call failed; the message names it and the OS error.
     PROCPOOL_ERR_SYSTEM = 6,

@@ -2,8 +2,9 @@
 # The C ABI tests: builds libprocpool (cargo build -p procpool-ffi), compiles the C programs of
 # tests/c against include/procpool.h — linked dynamically (with an rpath) and once statically against
 # libprocpool.a — runs each under a timeout, and compares their "check" lines with tests/c/*.expected.
-# Also checks that the header compiles as strict C99 and as C++, and runs examples/c/hello_pool.c
-# through a SIGTERM shutdown.
+# Also checks that the header compiles as strict C99 and as C++, runs examples/c/hello_pool.c
+# through a SIGTERM shutdown, and runs examples/c/socket_echo_server.c on TCP port 0 with one
+# request (sent through bash's /dev/tcp) before a SIGTERM.
 #
 # usage: tests/c/run.sh            (from anywhere; CC, CXX and CARGO may be overridden)
 set -u
@@ -89,10 +90,10 @@ run_checked() {
     fi
 }
 
-for program in lifecycle errors; do
+for program in lifecycle errors socket_echo; do
     run_checked "$program" dynamic
 done
-for program in lifecycle errors; do
+for program in lifecycle errors socket_echo; do
     run_checked "$program" static
 done
 
@@ -134,6 +135,42 @@ example() {
     fi
 }
 example
+
+# The SOCKET example: an echo server on 127.0.0.1 port 0 (2 workers); one request, then SIGTERM.
+socket_example() {
+    local exe="$OUT/socket_echo_server" log="$OUT/socket_echo_server.out" name="examples/c/socket_echo_server.c"
+    if ! "$CC" "${CFLAGS[@]}" -o "$exe" "$ROOT/examples/c/socket_echo_server.c" -L "$LIBDIR" -lprocpool \
+            -Wl,-rpath,"$LIBDIR" 2>"$OUT/socket_echo_server.cc.err"; then
+        cat "$OUT/socket_echo_server.cc.err"; fail "$name: does not compile"; return
+    fi
+    timeout --kill-after=5 30 "$exe" 127.0.0.1 0 2 >"$log" 2>&1 &
+    local pid=$! port=""
+    for _ in $(seq 100); do
+        port="$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log")"
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    local reply=""
+    if [ -n "$port" ] && exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+        printf '\x00\x00\x00\x0bhello world' >&3
+        # The reply frame (4-byte length + 11 bytes) as hex, read until the server closes.
+        reply="$(timeout 10 od -An -tx1 <&3 | tr -d ' \n')"
+        exec 3<&-
+    fi
+    local manager
+    manager="$(pgrep -P "$pid" | head -n1)"
+    [ -n "$manager" ] && kill -TERM "$manager"
+    wait "$pid"
+    local status=$?
+    if [ $status -eq 0 ] && [ "$reply" = "0000000b68656c6c6f20776f726c64" ] \
+            && [ "$(tail -n1 "$log")" = "stopped" ]; then
+        pass "$name (echo over TCP, SIGTERM shutdown)"
+    else
+        echo "---- socket_echo_server: exit status $status; reply: '$reply'; output:"; cat "$log"
+        fail "$name (echo over TCP, SIGTERM shutdown)"
+    fi
+}
+socket_example
 
 echo
 echo "C ABI tests: $passed passed, $failed failed"
