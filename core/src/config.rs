@@ -69,6 +69,8 @@ impl LogLevel {
 pub const DEFAULT_MAX_PACKAGE_SIZE: usize = 2 * 1024 * 1024;
 pub const DEFAULT_MAX_WAIT_TIME: Duration = Duration::from_secs(3);
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Owner-only: whoever can write to the queue chooses what the workers run on.
+pub const DEFAULT_MSGQUEUE_PERMISSIONS: u32 = 0o600;
 
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
@@ -82,6 +84,8 @@ pub struct PoolConfig {
     /// SOCKET: how long a worker waits for a client's whole request (and for it to take the reply)
     /// before closing the connection. Beyond Swoole, which waits forever.
     pub read_timeout: Duration,
+    /// MSGQUEUE: permission bits of a queue the pool creates (an existing queue keeps its own).
+    pub msgqueue_permissions: u32,
     pub log_level: LogLevel,
 }
 
@@ -95,6 +99,7 @@ impl PoolConfig {
             max_package_size: DEFAULT_MAX_PACKAGE_SIZE,
             enable_message_bus: false,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            msgqueue_permissions: DEFAULT_MSGQUEUE_PERMISSIONS,
             log_level: LogLevel::Warning,
         }
     }
@@ -108,6 +113,9 @@ impl PoolConfig {
                 "worker_num {} is larger than the limit of {MAX_WORKERS}",
                 self.worker_num
             )));
+        }
+        if self.read_timeout.is_zero() {
+            return Err(Error::InvalidArgument("read_timeout must be greater than 0".into()));
         }
         Ok(())
     }

@@ -19,11 +19,3 @@ pub(crate) fn set_nonblocking(fd: RawFd) -> Result<()> {
 pub(crate) fn interrupted() -> bool {
     std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
 }
-
-/// Waits until `fd` is ready for `events` or `timeout_ms` passes (-1: no limit). EINTR counts as
-/// "not ready yet" so callers re-check their own state and deadline.
-pub(crate) fn wait(fd: RawFd, events: i16, timeout_ms: i32) -> bool {
-    let mut pfd = libc::pollfd { fd, events, revents: 0 };
-    // SAFETY: poll on one pollfd we own.
-    unsafe { libc::poll(&mut pfd, 1, timeout_ms) > 0 }
-}

@@ -26,6 +26,12 @@ pub trait Handler {
         Outcome::Normal
     }
 
+    /// False when the embedder has no `Message` callback: a MSGQUEUE worker then only runs
+    /// `WorkerStart` (which may use `Context::pop`) and is replaced when it returns, as in IPC_NONE.
+    fn wants_messages(&self) -> bool {
+        true
+    }
+
     /// In a worker whose loop ended normally, just before it exits.
     fn on_worker_stop(&mut self, _ctx: &Context, _worker_id: usize) {}
 

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
@@ -13,10 +13,11 @@ use crate::control::{self, ControlPipe, Notice};
 use crate::error::{Error, Result};
 use crate::handler::Handler;
 use crate::log::info;
-use crate::pid_table::PidTable;
+use crate::worker_table::WorkerTable;
 use crate::runtime::{self, Context};
 use crate::signals::ManagerSignals;
 use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
+use crate::ipc::msgqueue::MsgQueue;
 use crate::listener::Listener;
 use crate::worker::{self, WorkerEnv};
 
@@ -54,9 +55,9 @@ impl Pool {
         if self.started {
             return Err(Error::AlreadyStarted);
         }
-        // A second listen() replaces the first socket (and removes its unix file).
-        self.listener = None;
-        Ok(self.listener.insert(Listener::bind(host, port, backlog)?))
+        // A second listen() replaces the first socket (and removes its unix file) once it succeeded.
+        let listener = Listener::bind(host, port, backlog)?;
+        Ok(self.listener.insert(listener))
     }
 
     pub fn listener(&self) -> Option<&Listener> {
@@ -73,18 +74,28 @@ impl Pool {
         match self.config.ipc_mode {
             IpcMode::None => {}
             IpcMode::Socket if self.listener.is_none() => return Err(Error::NotListening),
-            IpcMode::Socket => {}
+            IpcMode::Socket | IpcMode::MsgQueue => {}
             other => {
                 return Err(Error::NotSupported(format!(
-                    "{} is not built yet in procpool; only SWOOLE_IPC_NONE and SWOOLE_IPC_SOCKET pools can start",
+                    "{} is not built yet in procpool; only SWOOLE_IPC_NONE, SWOOLE_IPC_SOCKET and SWOOLE_IPC_MSGQUEUE pools can start",
                     other.name()
                 )))
             }
         }
         crate::log::set_level(effective_log_level(self.config.log_level));
-        let pids = Arc::new(PidTable::new(self.config.worker_num)?);
+        let pids = Arc::new(WorkerTable::new(self.config.worker_num)?);
         let control = ControlPipe::new()?;
-        runtime::enter_manager(self.config.worker_num, control.write.as_raw_fd(), pids.clone())?;
+        // Opened before anything is forked: a queue that cannot be opened is start()'s error, not a
+        // worker that fails and is respawned for ever.
+        let queue = match self.config.ipc_mode {
+            IpcMode::MsgQueue => Some(MsgQueue::open(self.config.msgqueue_key, self.config.msgqueue_permissions)?),
+            _ => None,
+        };
+        let queue_id = queue.as_ref().map(MsgQueue::id);
+        if let Err(e) = runtime::enter_manager(self.config.worker_num, control.write.as_raw_fd(), pids.clone(), queue_id) {
+            remove_if_private(queue.as_ref());
+            return Err(e);
+        }
         self.started = true;
         // Leave the manager role even if a callback panics through run_manager.
         struct LeaveManager;
@@ -95,10 +106,25 @@ impl Pool {
         }
         let _leave = LeaveManager;
         let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
-        let result = run_manager(&self.config, handler, &control, &pids, listen_fd);
+        let result = run_manager(&self.config, handler, &control, &pids, WorkerIpc { listen_fd, queue_id });
         self.listener = None;
+        remove_if_private(queue.as_ref());
         result
     }
+}
+
+/// A private queue (key 0) lives as long as its pool; a keyed one keeps its messages for the next run.
+fn remove_if_private(queue: Option<&MsgQueue>) {
+    if let Some(queue) = queue.filter(|q| q.is_private()) {
+        queue.remove();
+    }
+}
+
+/// What the workers of a message mode work on.
+#[derive(Clone, Copy)]
+struct WorkerIpc {
+    listen_fd: Option<RawFd>,
+    queue_id: Option<i32>,
 }
 
 /// `PROCPOOL_LOG=off|warning|info` overrides the configured level, for debugging a deployed script.
@@ -110,8 +136,8 @@ fn run_manager(
     config: &PoolConfig,
     handler: &mut dyn Handler,
     control: &ControlPipe,
-    pids: &PidTable,
-    listen_fd: Option<RawFd>,
+    pids: &WorkerTable,
+    ipc: WorkerIpc,
 ) -> Result<()> {
     let signals = ManagerSignals::block()?;
     let ctx = Context;
@@ -122,12 +148,20 @@ fn run_manager(
     let mut ops = ForkOps {
         handler,
         pids,
-        env: WorkerEnv { config, signal_fd: signals.raw_fd(), control_read: control.read.as_raw_fd(), listen_fd },
+        env: WorkerEnv {
+            config,
+            signal_fd: signals.raw_fd(),
+            control_read: control.read.as_raw_fd(),
+            listen_fd: ipc.listen_fd,
+            queue_id: ipc.queue_id,
+        },
     };
     let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time);
     supervisor.start_all(&mut ops);
+    let mut next_resignal = None;
     while !supervisor.is_finished() {
-        wait_for_events(&signals, control.read.as_raw_fd(), supervisor.next_deadline())?;
+        let deadline = [supervisor.next_deadline(), next_resignal].into_iter().flatten().min();
+        wait_for_events(&signals, control.read.as_raw_fd(), deadline)?;
         // Notices first: a worker that detached and then exited must be known as detached
         // before its exit is reaped.
         for notice in control::drain(control.read.as_raw_fd()) {
@@ -150,6 +184,9 @@ fn run_manager(
         }
         reap_children(&mut supervisor, &mut ops);
         supervisor.tick(&mut ops);
+        if ipc.queue_id.is_some() {
+            next_resignal = resignal_waiting_workers(&supervisor, &mut ops, next_resignal);
+        }
     }
     info!("all workers stopped; manager done");
     Ok(())
@@ -160,6 +197,32 @@ fn run_manager(
 fn end_if_forked_copy(manager_pid: u32) {
     if std::process::id() != manager_pid {
         worker::exit(0);
+    }
+}
+
+/// How often a stopping MSGQUEUE worker still blocked in msgrcv is sent SIGTERM again.
+const RESIGNAL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// msgrcv cannot be woken like poll(): a SIGTERM that lands after the worker's last look at its
+/// flag and before it blocks would be missed. So stopping workers that are still waiting get SIGTERM
+/// again, every RESIGNAL_INTERVAL, until they exit. Workers busy in `Message` are left alone.
+fn resignal_waiting_workers(supervisor: &Supervisor, ops: &mut ForkOps, next: Option<Instant>) -> Option<Instant> {
+    let stopping = supervisor.stopping();
+    if stopping.is_empty() {
+        return None;
+    }
+    let now = Instant::now();
+    match next {
+        None => Some(now + RESIGNAL_INTERVAL),
+        Some(at) if now < at => Some(at),
+        Some(_) => {
+            for (id, pid) in stopping {
+                if ops.pids.is_waiting(id) {
+                    ops.kill(pid, libc::SIGTERM);
+                }
+            }
+            Some(now + RESIGNAL_INTERVAL)
+        }
     }
 }
 
@@ -196,7 +259,7 @@ fn reap_children(supervisor: &mut Supervisor, ops: &mut ForkOps) {
 /// The real `ProcessOps`: fork, kill(2), the monotonic clock, and the shared pid table.
 struct ForkOps<'a> {
     handler: &'a mut dyn Handler,
-    pids: &'a PidTable,
+    pids: &'a WorkerTable,
     env: WorkerEnv<'a>,
 }
 
@@ -211,7 +274,7 @@ impl ProcessOps for ForkOps<'_> {
             0 => {
                 // The child's own pid goes into the table at once, so it can read it back before the
                 // manager gets to record it.
-                self.pids.set(worker_id, std::process::id() as i32);
+                self.pids.set_pid(worker_id, std::process::id() as i32);
                 worker::run(self.handler, worker_id, &self.env)
             }
             pid => Ok(pid),
@@ -228,6 +291,6 @@ impl ProcessOps for ForkOps<'_> {
     }
 
     fn slot_changed(&mut self, worker_id: usize, pid: Option<Pid>) {
-        self.pids.set(worker_id, pid.unwrap_or(0));
+        self.pids.set_pid(worker_id, pid.unwrap_or(0));
     }
 }

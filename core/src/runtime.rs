@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use crate::control::{self, Notice};
 use crate::error::{Error, Result};
 use crate::log::info;
-use crate::pid_table::PidTable;
+use crate::worker_table::WorkerTable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -29,9 +29,11 @@ struct State {
     worker_running: bool,
     detached: bool,
     control_write: RawFd,
-    pids: Option<Arc<PidTable>>,
+    pids: Option<Arc<WorkerTable>>,
     /// SOCKET: the reply of the request in hand; None outside `Message`.
     reply: Option<Vec<u8>>,
+    /// MSGQUEUE: the queue's id, for push()/pop().
+    queue_id: Option<i32>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -44,9 +46,15 @@ static STATE: Mutex<State> = Mutex::new(State {
     control_write: -1,
     pids: None,
     reply: None,
+    queue_id: None,
 });
 
-pub(crate) fn enter_manager(worker_num: usize, control_write: RawFd, pids: Arc<PidTable>) -> Result<()> {
+pub(crate) fn enter_manager(
+    worker_num: usize,
+    control_write: RawFd,
+    pids: Arc<WorkerTable>,
+    queue_id: Option<i32>,
+) -> Result<()> {
     let mut s = STATE.lock();
     if s.role != Role::Idle {
         return Err(Error::AlreadyRunning);
@@ -57,6 +65,7 @@ pub(crate) fn enter_manager(worker_num: usize, control_write: RawFd, pids: Arc<P
     s.worker_id = None;
     s.control_write = control_write;
     s.pids = Some(pids);
+    s.queue_id = queue_id;
     Ok(())
 }
 
@@ -65,6 +74,7 @@ pub(crate) fn leave_manager() {
     s.role = Role::Idle;
     s.control_write = -1;
     s.pids = None;
+    s.queue_id = None;
 }
 
 pub(crate) fn enter_worker(worker_id: usize) {
@@ -73,6 +83,14 @@ pub(crate) fn enter_worker(worker_id: usize) {
     s.worker_id = Some(worker_id);
     s.worker_running = true;
     s.detached = false;
+}
+
+/// MSGQUEUE: this worker is (or is no longer) blocked waiting for a message.
+pub(crate) fn set_waiting(waiting: bool) {
+    let s = STATE.lock();
+    if let (Some(id), Some(table)) = (s.worker_id, s.pids.as_ref()) {
+        table.set_waiting(id, waiting);
+    }
 }
 
 /// SOCKET: a request is in hand; `Context::write` appends to its reply from now on.
@@ -133,7 +151,7 @@ impl Context {
         if s.role == Role::Worker && s.worker_id == Some(id) && !s.detached {
             return Some(std::process::id() as i32);
         }
-        s.pids.as_ref().and_then(|table| table.get(id))
+        s.pids.as_ref().and_then(|table| table.pid(id))
     }
 
     /// Starts the graceful shutdown: SIGTERM to the manager, from the manager itself or a worker.
@@ -161,6 +179,27 @@ impl Context {
                 true
             }
             None => false,
+        }
+    }
+
+    fn queue_id(&self) -> Result<i32> {
+        STATE.lock().queue_id.ok_or_else(|| Error::WrongState("no SWOOLE_IPC_MSGQUEUE pool is running".into()))
+    }
+
+    /// MSGQUEUE: sends `data` to the pool's queue (any worker, or a `pop()`, takes it).
+    pub fn push(&self, data: &[u8]) -> Result<()> {
+        crate::ipc::msgqueue::send(self.queue_id()?, data)
+    }
+
+    /// MSGQUEUE: takes the next message from the pool's queue, waiting for one. None when the wait
+    /// was interrupted by a signal (e.g. the worker is asked to stop).
+    pub fn pop(&self) -> Result<Option<Vec<u8>>> {
+        let queue_id = self.queue_id()?;
+        let mut buf = crate::ipc::msgqueue::RecvBuffer::new();
+        match crate::ipc::msgqueue::receive(queue_id, &mut buf, false) {
+            crate::ipc::msgqueue::Received::Message(len) => Ok(Some(crate::ipc::msgqueue::text(&buf, len).to_vec())),
+            crate::ipc::msgqueue::Received::Interrupted => Ok(None),
+            crate::ipc::msgqueue::Received::Gone => Err(Error::WrongState("the message queue was removed".into())),
         }
     }
 

@@ -141,6 +141,17 @@ impl Supervisor {
         self.is_shutting_down() && self.live_workers() == 0
     }
 
+    /// Workers told to stop (SIGTERM) that have not exited yet.
+    pub fn stopping(&self) -> Vec<(usize, Pid)> {
+        if self.is_shutting_down() {
+            return self.slots.iter().enumerate().filter_map(|(id, s)| s.pid.map(|pid| (id, pid))).collect();
+        }
+        match self.reload.as_ref().and_then(|r| r.waiting_for) {
+            Some(pid) => self.worker_of(pid).map(|id| vec![(id, pid)]).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
     fn worker_of(&self, pid: Pid) -> Option<usize> {
         self.slots.iter().position(|s| s.pid == Some(pid))
     }

@@ -18,6 +18,8 @@ pub(crate) struct WorkerEnv<'a> {
     pub control_read: RawFd,
     /// SOCKET: the shared listening socket.
     pub listen_fd: Option<RawFd>,
+    /// MSGQUEUE: the queue's id.
+    pub queue_id: Option<i32>,
 }
 
 pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> ! {
@@ -45,8 +47,15 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) 
     if let Outcome::Fatal { exit_code } = handler.on_worker_start(&ctx, worker_id) {
         exit(exit_code)
     }
-    let outcome = match (env.config.ipc_mode, wake_fd, env.listen_fd) {
-        (IpcMode::Socket, Some(wake_fd), Some(listen_fd)) => ipc::socket::serve(handler, &ctx, listen_fd, wake_fd, env.config),
+    let outcome = match (env.config.ipc_mode, wake_fd) {
+        (IpcMode::Socket, Some(wake_fd)) => match env.listen_fd {
+            Some(listen_fd) => ipc::socket::serve(handler, &ctx, listen_fd, wake_fd, env.config),
+            None => Outcome::Normal,
+        },
+        (IpcMode::MsgQueue, Some(_)) => match env.queue_id {
+            Some(queue_id) if handler.wants_messages() => ipc::msgqueue::serve(handler, &ctx, queue_id),
+            _ => Outcome::Normal,
+        },
         _ => Outcome::Normal,
     };
     if let Outcome::Fatal { exit_code } = outcome {

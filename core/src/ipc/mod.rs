@@ -1,6 +1,7 @@
 //! The worker loops of the message modes. Each one waits for work, runs `Message` once per
 //! message, and returns when the worker must leave its loop (SIGTERM, `stop()`, `detach()`).
 
+pub mod msgqueue;
 pub(crate) mod socket;
 
 use crate::runtime::Context;

@@ -6,7 +6,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::config::PoolConfig;
-use crate::fd::{self, interrupted};
+use crate::fd::interrupted;
 use crate::frame::{reply_header, FrameError, FrameReader, Progress};
 use crate::handler::{Handler, Outcome};
 use crate::log::{info, warning};
@@ -40,7 +40,7 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, listen_fd: RawFd, 
         }
         // SAFETY: conn is a fresh fd nobody else owns.
         let conn = unsafe { OwnedFd::from_raw_fd(conn) };
-        if let Outcome::Fatal { exit_code } = serve_connection(handler, ctx, &conn, config) {
+        if let Outcome::Fatal { exit_code } = serve_connection(handler, ctx, &conn, wake_fd, config) {
             return Outcome::Fatal { exit_code };
         }
     }
@@ -59,9 +59,53 @@ fn accept_failed() {
     }
 }
 
-fn serve_connection(handler: &mut dyn Handler, ctx: &Context, conn: &OwnedFd, config: &PoolConfig) -> Outcome {
-    let deadline = Instant::now() + config.read_timeout;
-    let request = match read_frame(conn.as_raw_fd(), config.max_package_size, deadline) {
+/// Once the worker is asked to stop, a connection it already accepted still gets this long (at most)
+/// to deliver its request or take its reply, so that WorkerStop runs before max_wait_time's SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// The time a connection may still take: `read_timeout` from now, cut short once SIGTERM arrived.
+struct Deadline {
+    at: Instant,
+    wake_fd: RawFd,
+    grace: Duration,
+}
+
+impl Deadline {
+    fn new(config: &PoolConfig, wake_fd: RawFd) -> Deadline {
+        let grace = if config.max_wait_time.is_zero() { STOP_GRACE } else { STOP_GRACE.min(config.max_wait_time / 2) };
+        Deadline { at: Instant::now() + config.read_timeout, wake_fd, grace }
+    }
+
+    /// Waits until `fd` is ready for `events`; false once the deadline passed.
+    fn wait(&mut self, fd: RawFd, events: i16) -> bool {
+        loop {
+            if worker_signals::term_requested() {
+                self.at = self.at.min(Instant::now() + self.grace);
+            }
+            let left = self.at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            let timeout = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+            let mut fds = [
+                libc::pollfd { fd, events, revents: 0 },
+                libc::pollfd { fd: self.wake_fd, events: libc::POLLIN, revents: 0 },
+            ];
+            // SAFETY: poll on an array we own.
+            unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
+            if fds[1].revents != 0 {
+                worker_signals::drain_wake(self.wake_fd);
+            }
+            if fds[0].revents != 0 {
+                return true;
+            }
+        }
+    }
+}
+
+fn serve_connection(handler: &mut dyn Handler, ctx: &Context, conn: &OwnedFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
+    let mut deadline = Deadline::new(config, wake_fd);
+    let request = match read_frame(conn.as_raw_fd(), config.max_package_size, &mut deadline) {
         Ok(request) => request,
         Err(why) => {
             info!("connection closed without a reply: {why}");
@@ -72,19 +116,14 @@ fn serve_connection(handler: &mut dyn Handler, ctx: &Context, conn: &OwnedFd, co
     let outcome = handler.on_message(ctx, &request);
     let reply = runtime::end_request();
     if !reply.is_empty() {
-        if let Err(why) = send_reply(conn.as_raw_fd(), &reply, Instant::now() + config.read_timeout) {
+        if let Err(why) = send_reply(conn.as_raw_fd(), &reply, &mut Deadline::new(config, wake_fd)) {
             info!("reply of {} bytes not delivered: {why}", reply.len());
         }
     }
     outcome
 }
 
-fn remaining_ms(deadline: Instant) -> Option<i32> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    (!left.is_zero()).then(|| left.as_millis().clamp(1, i32::MAX as u128) as i32)
-}
-
-fn read_frame(fd: RawFd, max_len: usize, deadline: Instant) -> Result<Vec<u8>, String> {
+fn read_frame(fd: RawFd, max_len: usize, deadline: &mut Deadline) -> Result<Vec<u8>, String> {
     let mut reader = FrameReader::new(max_len);
     loop {
         let spare = reader.spare();
@@ -103,14 +142,13 @@ fn read_frame(fd: RawFd, max_len: usize, deadline: Instant) -> Result<Vec<u8>, S
         if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
             return Err(format!("read failed: {}", std::io::Error::last_os_error()));
         }
-        let Some(timeout) = remaining_ms(deadline) else {
-            return Err("no complete request within read_timeout".into());
-        };
-        fd::wait(fd, libc::POLLIN, timeout);
+        if !deadline.wait(fd, libc::POLLIN) {
+            return Err("no complete request within read_timeout (or the stop grace time)".into());
+        }
     }
 }
 
-fn send_reply(fd: RawFd, reply: &[u8], deadline: Instant) -> Result<(), String> {
+fn send_reply(fd: RawFd, reply: &[u8], deadline: &mut Deadline) -> Result<(), String> {
     let header = reply_header(reply.len()).ok_or("reply larger than 4 GiB cannot be framed")?;
     let mut sent = 0usize;
     let total = header.len() + reply.len();
@@ -135,10 +173,9 @@ fn send_reply(fd: RawFd, reply: &[u8], deadline: Instant) -> Result<(), String> 
         if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
             return Err(format!("send failed: {}", std::io::Error::last_os_error()));
         }
-        let Some(timeout) = remaining_ms(deadline) else {
-            return Err("client did not read its reply within read_timeout".into());
-        };
-        fd::wait(fd, libc::POLLOUT, timeout);
+        if !deadline.wait(fd, libc::POLLOUT) {
+            return Err("client did not read its reply within read_timeout (or the stop grace time)".into());
+        }
     }
     Ok(())
 }

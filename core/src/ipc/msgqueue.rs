@@ -1,0 +1,144 @@
+//! SWOOLE_IPC_MSGQUEUE: a System V message queue. Producers are other processes (PHP's
+//! `msg_send($q, $type, $data, false)`, any non-zero type); each message goes to exactly one worker,
+//! which takes it with msgrcv(2) and runs `Message` once.
+//!
+//! Permissions: a queue the pool creates is owner-only (0600) unless `msgqueue_permissions` widens it,
+//! since anyone who can write to it can make the workers run their code on any input. An existing
+//! queue is used as it is.
+
+use crate::error::{Error, Result};
+use crate::handler::{Handler, Outcome};
+use crate::log::warning;
+use crate::runtime::{self, Context};
+
+/// The largest message a worker takes whole, as Swoole documents. A longer one is cut to this size.
+pub const MAX_MESSAGE: usize = 65536;
+const MTYPE_LEN: usize = std::mem::size_of::<libc::c_long>();
+
+/// The type `push()` gives its messages (receivers take any type).
+const PUSH_TYPE: libc::c_long = 1;
+
+#[derive(Debug)]
+pub struct MsgQueue {
+    id: i32,
+    key: i64,
+}
+
+impl MsgQueue {
+    /// Opens the queue of `key`, creating it with `permissions` if missing; key 0 makes a private queue.
+    pub fn open(key: i64, permissions: u32) -> Result<MsgQueue> {
+        let ipc_key = if key == 0 { libc::IPC_PRIVATE } else { key as libc::key_t };
+        // SAFETY: msgget(2) with plain values.
+        let id = unsafe { libc::msgget(ipc_key, libc::IPC_CREAT | (permissions & 0o777) as i32) };
+        if id < 0 {
+            return Err(Error::last_os(format!("msgget(key {key:#x}): cannot open the message queue")));
+        }
+        Ok(MsgQueue { id, key })
+    }
+
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// Removes the queue (done for private queues when the pool ends; keyed ones stay).
+    pub fn remove(&self) {
+        // SAFETY: msgctl(IPC_RMID) on our queue id.
+        unsafe { libc::msgctl(self.id, libc::IPC_RMID, std::ptr::null_mut()) };
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.key == 0
+    }
+}
+
+/// A receive buffer laid out as `struct msgbuf { long mtype; char mtext[MAX_MESSAGE]; }`.
+pub(crate) struct RecvBuffer(Vec<u8>);
+
+impl RecvBuffer {
+    pub fn new() -> RecvBuffer {
+        RecvBuffer(vec![0; MTYPE_LEN + MAX_MESSAGE])
+    }
+}
+
+pub(crate) enum Received {
+    Message(usize),
+    Interrupted,
+    /// The queue was removed under the pool (EIDRM/EINVAL): nothing more can come.
+    Gone,
+}
+
+/// Blocks in msgrcv(2) for the next message of any type. A message longer than MAX_MESSAGE is cut
+/// to MAX_MESSAGE (MSG_NOERROR) rather than left at the head of the queue for ever.
+pub(crate) fn receive(queue_id: i32, buf: &mut RecvBuffer, nowait: bool) -> Received {
+    let flags = libc::MSG_NOERROR | if nowait { libc::IPC_NOWAIT } else { 0 };
+    // SAFETY: the buffer holds an mtype and MAX_MESSAGE bytes of text.
+    let n = unsafe { libc::msgrcv(queue_id, buf.0.as_mut_ptr().cast(), MAX_MESSAGE, 0, flags) };
+    if n >= 0 {
+        return Received::Message(n as usize);
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EINTR | libc::ENOMSG) => Received::Interrupted,
+        Some(libc::EIDRM | libc::EINVAL) => Received::Gone,
+        _ => {
+            warning!("msgrcv failed: {}", std::io::Error::last_os_error());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            Received::Interrupted
+        }
+    }
+}
+
+pub(crate) fn text(buf: &RecvBuffer, len: usize) -> &[u8] {
+    &buf.0[MTYPE_LEN..MTYPE_LEN + len]
+}
+
+/// Sends one message (used by `Process::push`). Blocks while the queue is full.
+pub(crate) fn send(queue_id: i32, data: &[u8]) -> Result<()> {
+    if data.len() > MAX_MESSAGE {
+        return Err(Error::InvalidArgument(format!(
+            "message of {} bytes is larger than the {MAX_MESSAGE}-byte limit of SWOOLE_IPC_MSGQUEUE",
+            data.len()
+        )));
+    }
+    let mut buf = Vec::with_capacity(MTYPE_LEN + data.len());
+    buf.extend_from_slice(&PUSH_TYPE.to_ne_bytes());
+    buf.extend_from_slice(data);
+    loop {
+        // SAFETY: msgsnd(2) with a buffer laid out as struct msgbuf.
+        if unsafe { libc::msgsnd(queue_id, buf.as_ptr().cast(), data.len(), 0) } == 0 {
+            return Ok(());
+        }
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return Err(Error::last_os("msgsnd"));
+        }
+    }
+}
+
+/// The worker loop: one `Message` per message until SIGTERM, stop() or detach().
+pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, queue_id: i32) -> Outcome {
+    let mut buf = RecvBuffer::new();
+    loop {
+        // Marked waiting before the last look at the flags: a SIGTERM that lands between that look
+        // and msgrcv is re-sent by the manager, which interrupts the wait.
+        runtime::set_waiting(true);
+        if super::must_leave(ctx) {
+            runtime::set_waiting(false);
+            return Outcome::Normal;
+        }
+        let received = receive(queue_id, &mut buf, false);
+        runtime::set_waiting(false);
+        match received {
+            Received::Message(len) => {
+                if let Outcome::Fatal { exit_code } = handler.on_message(ctx, text(&buf, len)) {
+                    return Outcome::Fatal { exit_code };
+                }
+            }
+            Received::Interrupted => {}
+            Received::Gone => {
+                warning!("the message queue was removed; worker#{} stops", ctx.worker_id().unwrap_or(0));
+                // Slow the replacements down: they would find no queue either.
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                return Outcome::Fatal { exit_code: 1 };
+            }
+        }
+    }
+}

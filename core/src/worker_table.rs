@@ -1,0 +1,82 @@
+//! What every process of the pool may know about each worker slot, in a shared anonymous mapping
+//! made before the first fork: the slot's current pid (so `getProcess($id)->pid` shows a
+//! replacement's pid anywhere) and whether its worker is waiting for work (so the manager knows
+//! which stopping workers may be blocked in a call a signal has to interrupt again).
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use crate::error::{Error, Result};
+
+#[repr(C)]
+struct Slot {
+    pid: AtomicI32,
+    waiting: AtomicI32,
+}
+
+pub struct WorkerTable {
+    base: *mut Slot,
+    len: usize,
+}
+
+// SAFETY: the mapping holds atomics only; it lives until drop.
+unsafe impl Send for WorkerTable {}
+unsafe impl Sync for WorkerTable {}
+
+impl WorkerTable {
+    pub fn new(len: usize) -> Result<WorkerTable> {
+        // SAFETY: a fresh anonymous shared mapping; checked for MAP_FAILED below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                Self::bytes(len),
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(Error::last_os("mmap (shared worker table)"));
+        }
+        // Anonymous mappings are zero-filled: pid 0 ("no process"), not waiting.
+        Ok(WorkerTable { base: base.cast(), len })
+    }
+
+    fn bytes(len: usize) -> usize {
+        len.max(1) * std::mem::size_of::<Slot>()
+    }
+
+    fn slot(&self, id: usize) -> Option<&Slot> {
+        // SAFETY: id < len is inside the mapping, which outlives &self.
+        (id < self.len).then(|| unsafe { &*self.base.add(id) })
+    }
+
+    pub fn set_pid(&self, id: usize, pid: i32) {
+        if let Some(slot) = self.slot(id) {
+            slot.pid.store(pid, Ordering::Release);
+            slot.waiting.store(0, Ordering::Release);
+        }
+    }
+
+    /// The slot's pid, or None while the slot has no live process.
+    pub fn pid(&self, id: usize) -> Option<i32> {
+        self.slot(id).map(|s| s.pid.load(Ordering::Acquire)).filter(|&pid| pid > 0)
+    }
+
+    pub fn set_waiting(&self, id: usize, waiting: bool) {
+        if let Some(slot) = self.slot(id) {
+            slot.waiting.store(waiting as i32, Ordering::SeqCst);
+        }
+    }
+
+    pub fn is_waiting(&self, id: usize) -> bool {
+        self.slot(id).is_some_and(|s| s.waiting.load(Ordering::SeqCst) != 0)
+    }
+}
+
+impl Drop for WorkerTable {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the mapping made in new().
+        unsafe { libc::munmap(self.base.cast(), Self::bytes(self.len)) };
+    }
+}
