@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::IntoZvalDyn;
-use ext_php_rs::types::{ZendObject, Zval};
+use ext_php_rs::types::{ZendObject, ZendStr, Zval};
 use ext_php_rs::zend::{try_catch, ExecutorGlobals};
 use procpool::{Context, Handler, Outcome};
 
@@ -174,7 +174,7 @@ impl Handler for PhpHandler {
             return Outcome::Normal;
         };
         let mut message = Zval::new();
-        message.set_binary(data.to_vec());
+        message.set_zend_string(ZendStr::new(data, false));
         match call_guarded(&callback, vec![&self.this, &message]) {
             Ended::Returned => Outcome::Normal,
             Ended::Threw => {
@@ -187,6 +187,10 @@ impl Handler for PhpHandler {
             }
             Ended::Fatal => Outcome::Fatal { exit_code: 255 },
         }
+    }
+
+    fn wants_messages(&self) -> bool {
+        self.callbacks.message.is_some()
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {

@@ -295,13 +295,19 @@ impl Pool {
             drop(callbacks);
             fatal("require onWorkerStart callback");
         }
-        if self.ipc_mode != IpcMode::None && callbacks.message.is_none() {
+        // MSGQUEUE may run on WorkerStart alone (it then takes messages with Process::pop()).
+        let has_work = match self.ipc_mode {
+            IpcMode::None => true,
+            IpcMode::MsgQueue => callbacks.message.is_some() || callbacks.worker_start.is_some(),
+            IpcMode::Socket | IpcMode::UnixSock => callbacks.message.is_some(),
+        };
+        if !has_work {
             drop(callbacks);
             fatal("require onMessage callback");
         }
-        if matches!(self.ipc_mode, IpcMode::UnixSock | IpcMode::MsgQueue) {
+        if self.ipc_mode == IpcMode::UnixSock {
             return Err(pool_exception(format!(
-                "{} is not built yet in procpool; only SWOOLE_IPC_NONE and SWOOLE_IPC_SOCKET pools can start",
+                "{} is not built yet in procpool; only SWOOLE_IPC_NONE, SWOOLE_IPC_SOCKET and SWOOLE_IPC_MSGQUEUE pools can start",
                 self.ipc_mode.name()
             )));
         }

@@ -4,7 +4,7 @@ use std::ffi::CString;
 
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendCallable, ZendHashTable};
+use ext_php_rs::types::{ZendCallable, ZendHashTable, ZendStr, Zval};
 use procpool::{Context, Role};
 
 use crate::errors::warning;
@@ -61,15 +61,34 @@ impl Process {
         false
     }
 
+    /// MSGQUEUE: sends a message (at most 65536 bytes) to the pool's queue.
     pub fn push(&self, data: BinarySlice<u8>) -> bool {
-        let _ = data;
-        warning("push() needs a pool with SWOOLE_IPC_MSGQUEUE (not built yet in procpool)");
-        false
+        match Context.push(&data) {
+            Ok(()) => true,
+            Err(e) => {
+                warning(&format!("push() failed: {e}"));
+                false
+            }
+        }
     }
 
-    pub fn pop(&self) -> bool {
-        warning("pop() needs a pool with SWOOLE_IPC_MSGQUEUE (not built yet in procpool)");
-        false
+    /// MSGQUEUE: takes the next message of the pool's queue (waiting for one), cut to `$size` bytes.
+    /// False when interrupted by a signal or outside a MSGQUEUE pool.
+    #[php(defaults(size = 65536))]
+    pub fn pop(&self, size: i64) -> Zval {
+        let mut result = Zval::new();
+        match Context.pop() {
+            Ok(Some(mut message)) => {
+                message.truncate(size.max(0) as usize);
+                result.set_zend_string(ZendStr::new(&message, false));
+            }
+            Ok(None) => result.set_bool(false),
+            Err(e) => {
+                warning(&format!("pop() failed: {e}"));
+                result.set_bool(false);
+            }
+        }
+        result
     }
 
     /// Replaces this process's image with `$path $args...` (WorkerStop does not run). False on failure.

@@ -42,6 +42,11 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 Some(secs) => warning(&format!("'read_timeout' must be a number of seconds > 0, {secs} given; ignored")),
                 None => wrong_type(&key, "an int or float", value),
             },
+            "msgqueue_permissions" => match value.long() {
+                Some(bits) if (0..=0o777).contains(&bits) => config.msgqueue_permissions = bits as u32,
+                Some(bits) => warning(&format!("'msgqueue_permissions' must be between 0 and 0777, {bits:#o} given; ignored")),
+                None => wrong_type(&key, "an int", value),
+            },
             "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
                 Some(level) => config.log_level = level,
                 None => warning("'log_level' must be 'off', 'warning' or 'info'; ignored"),
