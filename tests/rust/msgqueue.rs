@@ -1,0 +1,1 @@
+// MSGQUEUE-mode integration tests: being written
