@@ -25,8 +25,11 @@ $pool->on('Start', function ($pool) use ($port, $log) {
 });
 var_dump($pool->start());
 echo implode("\n", procpool_lines($log)), "\n";
-// The port is free again once start() returned.
-$again = @stream_socket_server("tcp://127.0.0.1:$port");
+// The port is free again once start() returned. (The double-forked client inherited the listening
+// socket too and may still be exiting: give it a moment.)
+for ($try = 0; $try < 40 && !($again = @stream_socket_server("tcp://127.0.0.1:$port")); $try++) {
+    usleep(25000);
+}
 var_dump($again !== false);
 var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();

@@ -32,6 +32,8 @@ pub struct Listener {
     addr: ListenAddr,
     /// (device, inode) of the unix socket file we made, so that drop removes only our own file.
     unix_file: Option<(u64, u64)>,
+    /// Only the process that bound the socket removes its file (never a forked worker).
+    owner_pid: u32,
 }
 
 impl Listener {
@@ -82,6 +84,9 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
+        if std::process::id() != self.owner_pid {
+            return;
+        }
         if let (ListenAddr::Unix(path), Some((dev, ino))) = (&self.addr, self.unix_file) {
             if std::fs::symlink_metadata(path).is_ok_and(|m| m.dev() == dev && m.ino() == ino) {
                 let _ = std::fs::remove_file(path);
@@ -100,7 +105,7 @@ fn bind_tcp(host: &str, port: i64) -> Result<Listener> {
         .next()
         .ok_or_else(|| Error::InvalidArgument(format!("listen address '{host}' resolves to nothing")))?;
     let listener = TcpListener::bind(addr).map_err(|e| Error::System { what: format!("bind(tcp://{addr})"), source: e })?;
-    Ok(Listener { fd: listener.into(), addr: ListenAddr::Tcp(addr), unix_file: None })
+    Ok(Listener { fd: listener.into(), addr: ListenAddr::Tcp(addr), unix_file: None, owner_pid: std::process::id() })
 }
 
 fn bind_unix(path: &Path) -> Result<Listener> {
@@ -116,6 +121,7 @@ fn bind_unix(path: &Path) -> Result<Listener> {
         fd: listener.into(),
         addr: ListenAddr::Unix(path.to_path_buf()),
         unix_file: Some((meta.dev(), meta.ino())),
+        owner_pid: std::process::id(),
     })
 }
 

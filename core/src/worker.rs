@@ -23,6 +23,18 @@ pub(crate) struct WorkerEnv<'a> {
 }
 
 pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> ! {
+    // A panic must end the worker here: unwinding further would run the manager's code (and its
+    // destructors, e.g. removing the listening socket's file) in this forked copy.
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_worker(handler, worker_id, env)))
+        .unwrap_or_else(|_| {
+            warning!("worker#{worker_id} panicked; exiting with status 101");
+            101
+        });
+    exit(code)
+}
+
+/// The worker's life; returns its exit status.
+fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i32 {
     // SAFETY: closing fds this child inherited and will never use.
     unsafe {
         libc::close(env.signal_fd);
@@ -38,14 +50,14 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) 
             Ok(fd) => Some(fd),
             Err(e) => {
                 warning!("worker#{worker_id} cannot handle SIGTERM: {e}");
-                exit(1)
+                return 1;
             }
         }
     } else {
         None
     };
     if let Outcome::Fatal { exit_code } = handler.on_worker_start(&ctx, worker_id) {
-        exit(exit_code)
+        return exit_code;
     }
     let outcome = match (env.config.ipc_mode, wake_fd) {
         (IpcMode::Socket, Some(wake_fd)) => match env.listen_fd {
@@ -59,10 +71,10 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) 
         _ => Outcome::Normal,
     };
     if let Outcome::Fatal { exit_code } = outcome {
-        exit(exit_code)
+        return exit_code;
     }
     handler.on_worker_stop(&ctx, worker_id);
-    exit(0)
+    0
 }
 
 /// Ends the worker: flush what C stdio and Rust buffered, then _exit, so that nothing inherited

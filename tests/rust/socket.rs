@@ -965,13 +965,11 @@ fn a_large_reply_is_delivered_whole_over_unix_when_the_client_sent_a_second_fram
 }
 
 #[test]
-#[ignore = "bug: ipc/socket.rs closes a TCP connection with unread input (a second frame), so the kernel sends RST and drops the untransmitted rest of the reply: the client gets ECONNRESET"]
 fn a_large_reply_is_delivered_whole_over_tcp_when_the_client_sent_a_second_frame() {
     large_reply_with_a_second_frame_pending(Listen::Tcp4);
 }
 
 #[test]
-#[ignore = "bug: a panic in a worker's Message unwinds through the manager's frames in the child; dropping the child's copy of Pool runs Listener::drop, which unlinks the pool's unix socket file"]
 fn a_panic_in_message_ends_only_that_worker_and_leaves_the_socket_file_in_place() {
     let (mut s, addr, pids) = Scenario::start(1, Listen::Unix, &opts("panic"));
     let Addr::Unix(path) = addr.clone() else { unreachable!() };

@@ -122,8 +122,13 @@ fn serve_connection(handler: &mut dyn Handler, ctx: &Context, conn: &OwnedFd, wa
     let outcome = handler.on_message(ctx, &request);
     let reply = runtime::end_request();
     if !reply.is_empty() {
-        if let Err(why) = send_reply(conn.as_raw_fd(), &reply, &mut Deadline::new(config, wake_fd)) {
-            info!("reply of {} bytes not delivered: {why}", reply.len());
+        let mut deadline = Deadline::new(config, wake_fd);
+        match send_reply(conn.as_raw_fd(), &reply, &mut deadline) {
+            Ok(()) => {
+                deadline.at = deadline.at.min(Instant::now() + DRAIN_LIMIT);
+                drain_unread_input(conn.as_raw_fd(), &mut deadline)
+            }
+            Err(why) => info!("reply of {} bytes not delivered: {why}", reply.len()),
         }
     }
     outcome
@@ -150,6 +155,32 @@ fn read_frame(fd: RawFd, max_len: usize, deadline: &mut Deadline) -> Result<Vec<
         }
         if !deadline.wait(fd, libc::POLLIN) {
             return Err("no complete request within read_timeout (or the stop grace time)".into());
+        }
+    }
+}
+
+/// How long a worker keeps discarding a client's extra input after the reply (see below).
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
+
+/// Closing a TCP socket with unread input makes the kernel reset the connection, which can destroy
+/// the end of a reply the client has not read yet. So when the client sent more than the one frame
+/// served, half-close and discard its input until it closes (bounded by the deadline) before closing.
+fn drain_unread_input(fd: RawFd, deadline: &mut Deadline) {
+    let mut unread: libc::c_int = 0;
+    // SAFETY: FIONREAD writes an int.
+    if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut unread) } != 0 || unread == 0 {
+        return;
+    }
+    // SAFETY: shutdown/read on our connection, into our own buffer.
+    unsafe { libc::shutdown(fd, libc::SHUT_WR) };
+    let mut sink = [0u8; 16 * 1024];
+    loop {
+        let n = unsafe { libc::read(fd, sink.as_mut_ptr().cast(), sink.len()) };
+        if n == 0 || (n < 0 && !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN))) {
+            return;
+        }
+        if n < 0 && !deadline.wait(fd, libc::POLLIN) {
+            return;
         }
     }
 }
