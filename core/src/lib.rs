@@ -20,6 +20,7 @@ mod control;
 pub mod error;
 mod fd;
 pub mod frame;
+pub mod message_bus;
 pub mod handler;
 pub mod ipc;
 pub mod listener;

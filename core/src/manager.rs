@@ -18,6 +18,7 @@ use crate::runtime::{self, Context};
 use crate::signals::ManagerSignals;
 use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
 use crate::ipc::msgqueue::MsgQueue;
+use crate::ipc::unixsock::SocketPairs;
 use crate::listener::Listener;
 use crate::worker::{self, WorkerEnv};
 
@@ -74,13 +75,7 @@ impl Pool {
         match self.config.ipc_mode {
             IpcMode::None => {}
             IpcMode::Socket if self.listener.is_none() => return Err(Error::NotListening),
-            IpcMode::Socket | IpcMode::MsgQueue => {}
-            other => {
-                return Err(Error::NotSupported(format!(
-                    "{} is not built yet in procpool; only SWOOLE_IPC_NONE, SWOOLE_IPC_SOCKET and SWOOLE_IPC_MSGQUEUE pools can start",
-                    other.name()
-                )))
-            }
+            IpcMode::Socket | IpcMode::MsgQueue | IpcMode::UnixSock => {}
         }
         crate::log::set_level(effective_log_level(self.config.log_level));
         let pids = Arc::new(WorkerTable::new(self.config.worker_num)?);
@@ -92,7 +87,19 @@ impl Pool {
             _ => None,
         };
         let queue_id = queue.as_ref().map(MsgQueue::id);
-        if let Err(e) = runtime::enter_manager(self.config.worker_num, control.write.as_raw_fd(), pids.clone(), queue_id) {
+        let socket_pairs = match self.config.ipc_mode {
+            IpcMode::UnixSock => Some(SocketPairs::new(self.config.worker_num)?),
+            _ => None,
+        };
+        let shared = runtime::Shared {
+            worker_num: self.config.worker_num,
+            control_write: control.write.as_raw_fd(),
+            table: pids.clone(),
+            queue_id,
+            unix_pairs: socket_pairs.as_ref().map(SocketPairs::raw).unwrap_or_default(),
+            message_bus: self.config.enable_message_bus,
+        };
+        if let Err(e) = runtime::enter_manager(shared) {
             remove_if_private(queue.as_ref());
             return Err(e);
         }

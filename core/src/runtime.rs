@@ -8,6 +8,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::control::{self, Notice};
+use crate::ipc::unixsock;
 use crate::error::{Error, Result};
 use crate::log::info;
 use crate::worker_table::WorkerTable;
@@ -34,6 +35,19 @@ struct State {
     reply: Option<Vec<u8>>,
     /// MSGQUEUE: the queue's id, for push()/pop().
     queue_id: Option<i32>,
+    /// UNIXSOCK: (send end, receive end) per worker; -1 for ends this process closed.
+    unix_pairs: Vec<(RawFd, RawFd)>,
+    message_bus: bool,
+}
+
+/// What every process of a running pool shares, set up by the manager before the first fork.
+pub(crate) struct Shared {
+    pub worker_num: usize,
+    pub control_write: RawFd,
+    pub table: Arc<WorkerTable>,
+    pub queue_id: Option<i32>,
+    pub unix_pairs: Vec<(RawFd, RawFd)>,
+    pub message_bus: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -47,25 +61,24 @@ static STATE: Mutex<State> = Mutex::new(State {
     pids: None,
     reply: None,
     queue_id: None,
+    unix_pairs: Vec::new(),
+    message_bus: false,
 });
 
-pub(crate) fn enter_manager(
-    worker_num: usize,
-    control_write: RawFd,
-    pids: Arc<WorkerTable>,
-    queue_id: Option<i32>,
-) -> Result<()> {
+pub(crate) fn enter_manager(shared: Shared) -> Result<()> {
     let mut s = STATE.lock();
     if s.role != Role::Idle {
         return Err(Error::AlreadyRunning);
     }
     s.role = Role::Manager;
     s.master_pid = std::process::id() as i32;
-    s.worker_num = worker_num;
+    s.worker_num = shared.worker_num;
     s.worker_id = None;
-    s.control_write = control_write;
-    s.pids = Some(pids);
-    s.queue_id = queue_id;
+    s.control_write = shared.control_write;
+    s.pids = Some(shared.table);
+    s.queue_id = shared.queue_id;
+    s.unix_pairs = shared.unix_pairs;
+    s.message_bus = shared.message_bus;
     Ok(())
 }
 
@@ -75,14 +88,25 @@ pub(crate) fn leave_manager() {
     s.control_write = -1;
     s.pids = None;
     s.queue_id = None;
+    s.unix_pairs.clear();
 }
 
-pub(crate) fn enter_worker(worker_id: usize) {
+/// In a freshly forked worker. Returns the worker's own UNIXSOCK receive end, if any.
+pub(crate) fn enter_worker(worker_id: usize) -> Option<RawFd> {
     let mut s = STATE.lock();
     s.role = Role::Worker;
     s.worker_id = Some(worker_id);
     s.worker_running = true;
     s.detached = false;
+    // Other workers' receive ends are theirs to read: a worker keeps only its own.
+    for (id, (_, recv_end)) in s.unix_pairs.iter_mut().enumerate() {
+        if id != worker_id && *recv_end >= 0 {
+            // SAFETY: closing an inherited fd this worker must not read.
+            unsafe { libc::close(*recv_end) };
+            *recv_end = -1;
+        }
+    }
+    s.unix_pairs.get(worker_id).map(|&(_, recv_end)| recv_end)
 }
 
 /// MSGQUEUE: this worker is (or is no longer) blocked waiting for a message.
@@ -201,6 +225,61 @@ impl Context {
             crate::ipc::msgqueue::Received::Interrupted => Ok(None),
             crate::ipc::msgqueue::Received::Gone => Err(Error::WrongState("the message queue was removed".into())),
         }
+    }
+
+    /// UNIXSOCK: sends `data` to worker `dst` (which may be this worker). Blocks while the
+    /// destination's buffer is full, except in the manager.
+    pub fn send_message(&self, data: &[u8], dst: usize) -> Result<()> {
+        let (fd, bus, in_manager) = {
+            let s = STATE.lock();
+            if s.role == Role::Idle || s.unix_pairs.is_empty() {
+                return Err(Error::WrongState("no SWOOLE_IPC_UNIXSOCK pool is running".into()));
+            }
+            let Some(&(send_end, _)) = s.unix_pairs.get(dst) else {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid dst_worker_id {dst}: the pool has workers 0..{}",
+                    s.unix_pairs.len() - 1
+                )));
+            };
+            (send_end, s.message_bus, s.role == Role::Manager)
+        };
+        let blocking = if in_manager { unixsock::Blocking::Never } else { unixsock::Blocking::Wait };
+        unixsock::send(fd, data, bus, blocking)
+    }
+
+    /// UNIXSOCK: this process's end of worker `id`'s socketpair (its receive end in worker `id`
+    /// itself, the send end everywhere else).
+    pub fn pipe_fd(&self, id: usize) -> Option<RawFd> {
+        let s = STATE.lock();
+        let &(send_end, recv_end) = s.unix_pairs.get(id)?;
+        Some(if s.role == Role::Worker && s.worker_id == Some(id) { recv_end } else { send_end })
+    }
+
+    fn raw_pipe(&self, id: usize) -> Result<RawFd> {
+        if STATE.lock().message_bus {
+            return Err(Error::WrongState(
+                "raw datagrams are disabled while enable_message_bus is on; use sendMessage()".into(),
+            ));
+        }
+        self.pipe_fd(id).ok_or_else(|| Error::WrongState("no SWOOLE_IPC_UNIXSOCK pool is running".into()))
+    }
+
+    /// UNIXSOCK: writes one raw datagram on this process's end for worker `id`; returns its length.
+    pub fn pipe_write(&self, id: usize, data: &[u8]) -> Result<usize> {
+        let blocking = if self.role() == Role::Manager { unixsock::Blocking::Never } else { unixsock::Blocking::Wait };
+        unixsock::send(self.raw_pipe(id)?, data, false, blocking).map(|()| data.len())
+    }
+
+    /// UNIXSOCK: reads one raw datagram (cut to `size`) on this process's end for worker `id`,
+    /// waiting up to `timeout` (None: no limit). None when nothing came or a signal interrupted.
+    pub fn pipe_read(&self, id: usize, size: usize, timeout: Option<std::time::Duration>) -> Result<Option<Vec<u8>>> {
+        let fd = self.raw_pipe(id)?;
+        let mut buf = vec![0u8; size];
+        let timeout_ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+        Ok(unixsock::receive(fd, &mut buf, timeout_ms)?.map(|n| {
+            buf.truncate(n);
+            buf
+        }))
     }
 
     /// In a worker: leave the message loop after the current message. Elsewhere: no effect.

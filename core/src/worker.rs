@@ -41,7 +41,7 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i
         libc::close(env.control_read);
     }
     signals::reset_for_worker();
-    runtime::enter_worker(worker_id);
+    let unix_recv_fd = runtime::enter_worker(worker_id);
     let ctx = Context;
     // Message modes handle SIGTERM themselves (finish the message in hand); IPC_NONE keeps the
     // default action unless the script installs its own handler.
@@ -63,6 +63,10 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i
         (IpcMode::Socket, Some(wake_fd)) => match env.listen_fd {
             Some(listen_fd) => ipc::socket::serve(handler, &ctx, listen_fd, wake_fd, env.config),
             None => Outcome::Normal,
+        },
+        (IpcMode::UnixSock, Some(wake_fd)) => match unix_recv_fd {
+            Some(recv_fd) if handler.wants_messages() => ipc::unixsock::serve(handler, &ctx, recv_fd, wake_fd, env.config),
+            _ => Outcome::Normal,
         },
         (IpcMode::MsgQueue, Some(_)) => match env.queue_id {
             Some(queue_id) if handler.wants_messages() => ipc::msgqueue::serve(handler, &ctx, queue_id),

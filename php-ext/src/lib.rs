@@ -7,6 +7,8 @@ mod errors;
 mod pool;
 mod process;
 mod settings;
+mod socket;
+mod values;
 mod zend;
 
 use ext_php_rs::class::RegisteredClass;
@@ -22,7 +24,7 @@ pub extern "C" fn module_info(_module: *mut ModuleEntry) {
     info_table_start!();
     info_table_row!("procpool support", "enabled");
     info_table_row!("Version", procpool::VERSION);
-    info_table_row!("IPC modes built", "SWOOLE_IPC_NONE");
+    info_table_row!("IPC modes", "SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK, SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET");
     info_table_row!(
         "Swoole aliases",
         if zend::extension_loaded("swoole") { "off (the swoole extension is loaded)" } else { "on" }
@@ -53,6 +55,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<PoolException>()
         .class::<Pool>()
         .class::<Process>()
+        .class::<socket::Socket>()
         .request_startup_function(register_swoole_aliases)
         .info_function(module_info)
 }

@@ -15,6 +15,7 @@ use crate::callbacks::{Callbacks, Event, ManagerFailure, PhpHandler};
 use crate::errors::{error, fatal, from_core, pool_exception, type_error, warning};
 use crate::process::Process;
 use crate::settings::{self, COROUTINE_REFUSED};
+use crate::values::false_zval;
 use crate::zend;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,12 +37,6 @@ pub struct Pool {
     processes: RefCell<HashMap<usize, Zval>>,
     phase: Cell<Phase>,
     master_pid: Cell<i64>,
-}
-
-fn false_zval() -> Zval {
-    let mut z = Zval::new();
-    z.set_bool(false);
-    z
 }
 
 #[php_impl]
@@ -143,14 +138,27 @@ impl Pool {
         Context.write(&data)
     }
 
+    /// UNIXSOCK, after start(): sends `$data` to worker `$dst_worker_id` (any worker, this one too).
     pub fn send_message(&self, data: BinarySlice<u8>, dst_worker_id: i64) -> bool {
-        let _ = (data, dst_worker_id);
         if self.ipc_mode != IpcMode::UnixSock {
             warning("sendMessage() is only available with SWOOLE_IPC_UNIXSOCK");
-        } else {
-            warning("SWOOLE_IPC_UNIXSOCK is not built yet in procpool; sendMessage() cannot be used");
+            return false;
         }
-        false
+        if self.phase.get() != Phase::Running {
+            warning("sendMessage() can only be used once the pool has been started");
+            return false;
+        }
+        if dst_worker_id < 0 || dst_worker_id >= self.worker_num as i64 {
+            warning(&format!("invalid dst_worker_id[{dst_worker_id}], the pool has workers 0..{}", self.worker_num - 1));
+            return false;
+        }
+        match Context.send_message(&data, dst_worker_id as usize) {
+            Ok(()) => true,
+            Err(e) => {
+                warning(&format!("to worker#{dst_worker_id} failed: {e}"));
+                false
+            }
+        }
     }
 
     /// Blocks in the manager until the pool shuts down, then returns null. Workers never return.
@@ -295,21 +303,16 @@ impl Pool {
             drop(callbacks);
             fatal("require onWorkerStart callback");
         }
-        // MSGQUEUE may run on WorkerStart alone (it then takes messages with Process::pop()).
+        // MSGQUEUE and UNIXSOCK may run on WorkerStart alone (taking messages with Process::pop(),
+        // read() or exportSocket()).
         let has_work = match self.ipc_mode {
             IpcMode::None => true,
-            IpcMode::MsgQueue => callbacks.message.is_some() || callbacks.worker_start.is_some(),
-            IpcMode::Socket | IpcMode::UnixSock => callbacks.message.is_some(),
+            IpcMode::MsgQueue | IpcMode::UnixSock => callbacks.message.is_some() || callbacks.worker_start.is_some(),
+            IpcMode::Socket => callbacks.message.is_some(),
         };
         if !has_work {
             drop(callbacks);
             fatal("require onMessage callback");
-        }
-        if self.ipc_mode == IpcMode::UnixSock {
-            return Err(pool_exception(format!(
-                "{} is not built yet in procpool; only SWOOLE_IPC_NONE, SWOOLE_IPC_SOCKET and SWOOLE_IPC_MSGQUEUE pools can start",
-                self.ipc_mode.name()
-            )));
         }
         Ok(())
     }

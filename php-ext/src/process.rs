@@ -4,10 +4,13 @@ use std::ffi::CString;
 
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendCallable, ZendHashTable, ZendStr, Zval};
+use ext_php_rs::convert::IntoZval;
+use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use procpool::{Context, Role};
 
 use crate::errors::warning;
+use crate::socket::Socket;
+use crate::values::{bytes_zval, false_zval};
 use crate::zend;
 
 #[php_class]
@@ -22,7 +25,6 @@ impl Process {
     }
 }
 
-const NO_IPC: &str = "needs a pool with SWOOLE_IPC_UNIXSOCK (not built yet in procpool)";
 
 #[php_impl]
 impl Process {
@@ -37,28 +39,52 @@ impl Process {
         Context.worker_pid(self.worker_id).map_or(-1, i64::from)
     }
 
-    /// The UNIXSOCK socket end; there is none in the modes built so far.
+    /// UNIXSOCK: this process's end of the worker's socketpair (null in other modes).
     #[php(getter)]
     pub fn get_pipe(&self) -> Option<i64> {
-        None
+        Context.pipe_fd(self.worker_id).map(i64::from)
     }
 
-    pub fn write(&self, data: BinarySlice<u8>) -> bool {
-        let _ = data;
-        warning(&format!("write() {NO_IPC}"));
-        false
+    /// UNIXSOCK: sends one raw datagram on `pipe`; returns its length, false on failure.
+    pub fn write(&self, data: BinarySlice<u8>) -> Zval {
+        match Context.pipe_write(self.worker_id, &data) {
+            Ok(n) => {
+                let mut z = Zval::new();
+                z.set_long(n as i64);
+                z
+            }
+            Err(e) => {
+                warning(&format!("write() failed: {e}"));
+                false_zval()
+            }
+        }
     }
 
+    /// UNIXSOCK: receives one raw datagram on `pipe` (cut to `$size` bytes), waiting for it.
     #[php(defaults(size = 8192))]
-    pub fn read(&self, size: i64) -> bool {
-        let _ = size;
-        warning(&format!("read() {NO_IPC}"));
-        false
+    pub fn read(&self, size: i64) -> Zval {
+        if size <= 0 {
+            warning("read(): $size must be greater than 0");
+            return false_zval();
+        }
+        match Context.pipe_read(self.worker_id, size as usize, None) {
+            Ok(Some(bytes)) => bytes_zval(&bytes),
+            Ok(None) => false_zval(),
+            Err(e) => {
+                warning(&format!("read() failed: {e}"));
+                false_zval()
+            }
+        }
     }
 
-    pub fn export_socket(&self) -> bool {
-        warning(&format!("exportSocket() {NO_IPC}"));
-        false
+    /// UNIXSOCK: a blocking socket object on `pipe` (send/recv). Not a coroutine socket: procpool
+    /// has no coroutine runtime.
+    pub fn export_socket(&self) -> PhpResult<Zval> {
+        if Context.pipe_fd(self.worker_id).is_none() {
+            warning("exportSocket() needs a running SWOOLE_IPC_UNIXSOCK pool");
+            return Ok(false_zval());
+        }
+        Ok(Socket::new(self.worker_id).into_zval(false)?)
     }
 
     /// MSGQUEUE: sends a message (at most 65536 bytes) to the pool's queue.
@@ -76,19 +102,17 @@ impl Process {
     /// False when interrupted by a signal or outside a MSGQUEUE pool.
     #[php(defaults(size = 65536))]
     pub fn pop(&self, size: i64) -> Zval {
-        let mut result = Zval::new();
         match Context.pop() {
             Ok(Some(mut message)) => {
                 message.truncate(size.max(0) as usize);
-                result.set_zend_string(ZendStr::new(&message, false));
+                bytes_zval(&message)
             }
-            Ok(None) => result.set_bool(false),
+            Ok(None) => false_zval(),
             Err(e) => {
                 warning(&format!("pop() failed: {e}"));
-                result.set_bool(false);
+                false_zval()
             }
         }
-        result
     }
 
     /// Replaces this process's image with `$path $args...` (WorkerStop does not run). False on failure.

@@ -3,6 +3,7 @@
 
 pub mod msgqueue;
 pub(crate) mod socket;
+pub mod unixsock;
 
 use crate::runtime::Context;
 use crate::worker_signals;

@@ -1,0 +1,186 @@
+//! SWOOLE_IPC_UNIXSOCK: one datagram socketpair per worker, made before the first fork, so the
+//! manager and every worker hold a way to reach every worker. For worker i the pair is
+//! (`send_end`, `recv_end`): anyone writes to `send_end` i, worker i reads `recv_end` i. The manager
+//! keeps every `recv_end`, so a replacement inherits its slot's socket and messages sent while a
+//! worker is being replaced wait for it there.
+//!
+//! Sending blocks while the destination's socket buffer is full (never drops), except from the
+//! manager, which must never block: there a full buffer is an error.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::config::PoolConfig;
+use crate::error::{Error, Result};
+use crate::fd::interrupted;
+use crate::handler::{Handler, Outcome};
+use crate::log::warning;
+use crate::message_bus::{self, Reassembler};
+use crate::runtime::Context;
+use crate::worker_signals;
+
+#[derive(Debug)]
+pub struct SocketPairs {
+    pairs: Vec<(OwnedFd, OwnedFd)>,
+}
+
+impl SocketPairs {
+    pub fn new(worker_num: usize) -> Result<SocketPairs> {
+        let mut pairs = Vec::with_capacity(worker_num);
+        for id in 0..worker_num {
+            let mut fds = [0; 2];
+            // SAFETY: socketpair fills the array.
+            if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } != 0 {
+                return Err(Error::last_os(format!("socketpair (worker#{id})")));
+            }
+            // SAFETY: fresh fds owned by nothing else.
+            pairs.push(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) });
+        }
+        Ok(SocketPairs { pairs })
+    }
+
+    /// (send end, receive end) of every worker, as raw fds for the runtime.
+    pub fn raw(&self) -> Vec<(RawFd, RawFd)> {
+        self.pairs.iter().map(|(a, b)| (a.as_raw_fd(), b.as_raw_fd())).collect()
+    }
+}
+
+static NEXT_MESSAGE_ID: AtomicU32 = AtomicU32::new(1);
+
+/// How a send waits when the destination's buffer is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blocking {
+    Wait,
+    Never,
+}
+
+/// Sends `data` as one datagram, or as message-bus chunks.
+pub(crate) fn send(fd: RawFd, data: &[u8], bus: bool, blocking: Blocking) -> Result<()> {
+    if !bus {
+        return send_datagram(fd, &[], data, blocking).map_err(|e| match e {
+            Error::System { source, .. } if source.raw_os_error() == Some(libc::EMSGSIZE) => Error::InvalidArgument(format!(
+                "a message of {} bytes does not fit in one datagram; set 'enable_message_bus' => true to send messages of any size",
+                data.len()
+            )),
+            other => other,
+        });
+    }
+    let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
+    for (header, payload) in message_bus::chunks(data, std::process::id(), message_id) {
+        send_datagram(fd, &header.encode(), payload, blocking)?;
+    }
+    Ok(())
+}
+
+fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -> Result<()> {
+    let iov = [
+        libc::iovec { iov_base: header.as_ptr() as *mut _, iov_len: header.len() },
+        libc::iovec { iov_base: payload.as_ptr() as *mut _, iov_len: payload.len() },
+    ];
+    let flags = libc::MSG_NOSIGNAL | if blocking == Blocking::Never { libc::MSG_DONTWAIT } else { 0 };
+    loop {
+        // SAFETY: sendmsg with iovecs over live buffers.
+        let n = unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = iov.as_ptr() as *mut _;
+            msg.msg_iovlen = 2;
+            libc::sendmsg(fd, &msg, flags)
+        };
+        if n >= 0 {
+            return Ok(());
+        }
+        if interrupted() && !worker_signals::term_requested() {
+            continue;
+        }
+        if interrupted() {
+            return Err(Error::WrongState("sendMessage interrupted: this worker is stopping".into()));
+        }
+        if std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN) {
+            return Err(Error::WrongState(
+                "the destination's socket buffer is full (the manager never waits for it to drain)".into(),
+            ));
+        }
+        return Err(Error::last_os("sendmsg (UNIXSOCK)"));
+    }
+}
+
+/// Receives one datagram into `buf` (a longer one is cut to the buffer's size); None when nothing
+/// came before `timeout_ms` or a signal arrived.
+pub(crate) fn receive(fd: RawFd, buf: &mut [u8], timeout_ms: i32) -> Result<Option<usize>> {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: poll on one pollfd we own.
+    if unsafe { libc::poll(&mut pfd, 1, timeout_ms) } <= 0 {
+        return Ok(None);
+    }
+    // SAFETY: recv into our own buffer.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+    if n >= 0 {
+        return Ok(Some(n as usize));
+    }
+    if interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN) {
+        return Ok(None);
+    }
+    Err(Error::last_os("recv (UNIXSOCK)"))
+}
+
+/// While a partial bus message waits, the loop wakes this often to check its sender.
+const PARTIAL_CHECK: Duration = Duration::from_secs(1);
+
+/// The worker loop: one `Message` per datagram (or per reassembled bus message).
+pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, recv_fd: RawFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
+    let bus = config.enable_message_bus;
+    let mut buf = vec![0u8; if bus { message_bus::HEADER_LEN + message_bus::CHUNK_PAYLOAD } else { config.max_package_size }];
+    let mut reassembler = Reassembler::new();
+    loop {
+        if super::must_leave(ctx) {
+            return Outcome::Normal;
+        }
+        let timeout = if reassembler.has_partials() { PARTIAL_CHECK.as_millis() as i32 } else { -1 };
+        let mut fds = [
+            libc::pollfd { fd: recv_fd, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: poll on an array we own.
+        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
+        if fds[1].revents != 0 {
+            worker_signals::drain_wake(wake_fd);
+        }
+        if reassembler.has_partials() {
+            for (pid, bytes) in reassembler.expire(Instant::now(), process_alive) {
+                warning!("dropped a partial message ({bytes} bytes) from pid {pid}: its sender died or went silent");
+            }
+        }
+        if fds[0].revents == 0 {
+            continue;
+        }
+        let len = match receive(recv_fd, &mut buf, 0) {
+            Ok(Some(len)) => len,
+            Ok(None) => continue,
+            Err(e) => {
+                warning!("{e}");
+                continue;
+            }
+        };
+        let outcome = if bus {
+            match reassembler.feed(&buf[..len], Instant::now()) {
+                Ok(Some((_sender, message))) => handler.on_message(ctx, &message),
+                Ok(None) => Outcome::Normal,
+                Err(e) => {
+                    warning!("message bus: {e}");
+                    Outcome::Normal
+                }
+            }
+        } else {
+            handler.on_message(ctx, &buf[..len])
+        };
+        if let Outcome::Fatal { exit_code } = outcome {
+            return Outcome::Fatal { exit_code };
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: kill with signal 0 only checks the pid.
+    unsafe { libc::kill(pid as i32, 0) == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) }
+}
