@@ -1,0 +1,1 @@
+// UNIXSOCK-mode integration tests: being written
