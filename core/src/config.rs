@@ -72,6 +72,42 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Owner-only: whoever can write to the queue chooses what the workers run on.
 pub const DEFAULT_MSGQUEUE_PERMISSIONS: u32 = 0o600;
 
+/// Crash-loop protection (beyond Swoole): a worker that dies abnormally (a signal the pool did not
+/// send, or a non-zero exit) within `window` of starting, `threshold` times in a row, is respawned
+/// after a delay that doubles from `first_delay` up to `max_delay`, instead of at once. A worker
+/// that lives past `window`, or ends with status 0, resets its count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CrashLoopPolicy {
+    /// 0 turns the protection off.
+    pub threshold: u32,
+    pub window: Duration,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for CrashLoopPolicy {
+    fn default() -> CrashLoopPolicy {
+        CrashLoopPolicy {
+            threshold: 3,
+            window: Duration::from_secs(1),
+            first_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl CrashLoopPolicy {
+    /// The delay before respawning a worker after its `failures`-th quick abnormal exit in a row;
+    /// zero below the threshold.
+    pub fn delay(&self, failures: u32) -> Duration {
+        if self.threshold == 0 || failures < self.threshold {
+            return Duration::ZERO;
+        }
+        let doublings = (failures - self.threshold).min(30);
+        self.first_delay.saturating_mul(1 << doublings).min(self.max_delay)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     pub worker_num: usize,
@@ -86,6 +122,7 @@ pub struct PoolConfig {
     pub read_timeout: Duration,
     /// MSGQUEUE: permission bits of a queue the pool creates (an existing queue keeps its own).
     pub msgqueue_permissions: u32,
+    pub crash_loop: CrashLoopPolicy,
     pub log_level: LogLevel,
 }
 
@@ -100,6 +137,7 @@ impl PoolConfig {
             enable_message_bus: false,
             read_timeout: DEFAULT_READ_TIMEOUT,
             msgqueue_permissions: DEFAULT_MSGQUEUE_PERMISSIONS,
+            crash_loop: CrashLoopPolicy::default(),
             log_level: LogLevel::Warning,
         }
     }

@@ -33,7 +33,7 @@ pub mod supervisor;
 mod worker;
 mod worker_signals;
 
-pub use config::{IpcMode, LogLevel, PoolConfig};
+pub use config::{CrashLoopPolicy, IpcMode, LogLevel, PoolConfig};
 pub use error::{Error, Result};
 pub use handler::{Handler, Outcome};
 pub use listener::{ListenAddr, Listener};

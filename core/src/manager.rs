@@ -163,7 +163,7 @@ fn run_manager(
             queue_id: ipc.queue_id,
         },
     };
-    let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time);
+    let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time).with_crash_loop(config.crash_loop);
     supervisor.start_all(&mut ops);
     let mut next_resignal = None;
     while !supervisor.is_finished() {

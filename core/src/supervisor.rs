@@ -5,6 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
+use crate::config::CrashLoopPolicy;
 use crate::error::Error;
 use crate::log::{info, warning};
 use crate::signals;
@@ -65,6 +66,11 @@ struct Slot {
     pid: Option<Pid>,
     retry_at: Option<Instant>,
     respawns: u64,
+    started_at: Option<Instant>,
+    /// The supervisor sent this process SIGTERM/SIGKILL (reload): its death by signal is expected.
+    signalled: bool,
+    /// Abnormal exits within the crash window of starting, in a row.
+    quick_failures: u32,
 }
 
 #[derive(Debug)]
@@ -97,6 +103,7 @@ pub struct Supervisor {
     phase: Phase,
     reload: Option<Reload>,
     max_wait: Duration,
+    crash_loop: CrashLoopPolicy,
 }
 
 impl Supervisor {
@@ -107,7 +114,21 @@ impl Supervisor {
             phase: Phase::Running,
             reload: None,
             max_wait,
+            crash_loop: CrashLoopPolicy::default(),
         }
+    }
+
+    pub fn with_crash_loop(mut self, policy: CrashLoopPolicy) -> Supervisor {
+        self.crash_loop = policy;
+        self
+    }
+
+    /// Sends `signal` to a worker of slot `id` and remembers the pool asked for its end.
+    fn signal_worker(&mut self, id: usize, pid: Pid, signal: i32, ops: &mut dyn ProcessOps) {
+        if self.slots[id].pid == Some(pid) {
+            self.slots[id].signalled = true;
+        }
+        ops.kill(pid, signal);
     }
 
     pub fn start_all(&mut self, ops: &mut dyn ProcessOps) {
@@ -162,6 +183,8 @@ impl Supervisor {
                 let slot = &mut self.slots[id];
                 slot.pid = Some(pid);
                 slot.retry_at = None;
+                slot.started_at = Some(ops.now());
+                slot.signalled = false;
                 ops.slot_changed(id, Some(pid));
                 info!("worker#{id} started, pid {pid}");
             }
@@ -193,23 +216,58 @@ impl Supervisor {
             info!("worker#{id} (pid {pid}) stopped (status={}, signal={})", status.code(), status.signal());
             return Reaped::Worker(id);
         }
+        self.slots[id].respawns += 1;
+        let delay = self.crash_loop_delay(id, pid, status, ops.now());
         if status.is_clean() {
             info!("worker#{id} (pid {pid}) exited with status 0");
         } else {
             let signal = status.signal();
-            warning!(
+            let line = format!(
                 "worker#{id} (pid {pid}) abnormal exit, status={}, signal={}{}",
                 status.code(),
                 signal,
                 if signal != 0 { format!(" ({})", signals::name(signal)) } else { String::new() }
             );
+            // Within a crash-loop burst, its one warning says it all; each death is only info.
+            let threshold = self.crash_loop.threshold;
+            if threshold > 0 && self.slots[id].quick_failures > threshold {
+                info!("{line}");
+            } else {
+                warning!("{line}");
+            }
         }
-        self.slots[id].respawns += 1;
-        self.spawn_slot(id, ops);
+        if delay.is_zero() {
+            self.spawn_slot(id, ops);
+        } else {
+            self.slots[id].retry_at = Some(ops.now() + delay);
+        }
         if self.reload.as_ref().is_some_and(|r| r.waiting_for == Some(pid)) {
             self.advance_reload(ops);
         }
         Reaped::Worker(id)
+    }
+
+    /// Counts quick abnormal exits of slot `id` and says how long to wait before respawning it.
+    fn crash_loop_delay(&mut self, id: usize, pid: Pid, status: ExitStatus, now: Instant) -> Duration {
+        let policy = self.crash_loop;
+        let slot = &mut self.slots[id];
+        let quick = slot.started_at.is_some_and(|t| now.duration_since(t) < policy.window);
+        let abnormal = !status.is_clean() && !slot.signalled;
+        if !(quick && abnormal) {
+            slot.quick_failures = 0;
+            return Duration::ZERO;
+        }
+        slot.quick_failures += 1;
+        let delay = policy.delay(slot.quick_failures);
+        if policy.threshold > 0 && slot.quick_failures == policy.threshold {
+            warning!(
+                "worker#{id} (pid {pid}) is crash-looping: {} abnormal exits within {:?} of starting; respawning it with a growing delay (up to {:?}) until it stays up",
+                policy.threshold,
+                policy.window,
+                policy.max_delay
+            );
+        }
+        delay
     }
 
     /// `detach()` in a worker: the slot gets a new process at once; the old one is left alone.
@@ -261,6 +319,7 @@ impl Supervisor {
             // An old worker that already died or detached has nothing left to reload.
             if self.slots[id].pid == Some(pid) {
                 reload.waiting_for = Some(pid);
+                self.slots[id].signalled = true;
                 ops.kill(pid, libc::SIGTERM);
                 return;
             }
@@ -326,7 +385,7 @@ impl Supervisor {
                 for (id, pid) in old {
                     if self.slots[id].pid == Some(pid) {
                         warning!("worker#{id} (pid {pid}) still running {}s after the reload began; sending SIGKILL", self.max_wait.as_secs_f64());
-                        ops.kill(pid, libc::SIGKILL);
+                        self.signal_worker(id, pid, libc::SIGKILL, ops);
                     }
                 }
             }

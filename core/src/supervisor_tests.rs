@@ -213,3 +213,85 @@ fn exit_status_decodes_waitpid_values() {
     assert_eq!(ExitStatus::from_wait_status(3 << 8), ExitStatus::Exited(3));
     assert_eq!(ExitStatus::from_wait_status(libc::SIGKILL), ExitStatus::Signaled(libc::SIGKILL));
 }
+
+const SEGV: ExitStatus = ExitStatus::Signaled(libc::SIGSEGV);
+
+/// Lets slot 0's current process die `times` times, each `after` its start.
+fn crash(sup: &mut Supervisor, ops: &mut FakeOps, times: usize, after: Duration, status: ExitStatus) {
+    for _ in 0..times {
+        let pid = sup.pid_of(0).expect("a live worker");
+        ops.advance(after);
+        sup.on_child_exit(pid, status, ops);
+        if sup.pid_of(0).is_none() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_crash_loop_is_slowed_down_with_a_growing_capped_delay() {
+    let (mut sup, mut ops) = started(1);
+    let policy = CrashLoopPolicy::default();
+    crash(&mut sup, &mut ops, policy.threshold as usize - 1, Duration::from_millis(10), SEGV);
+    assert!(sup.pid_of(0).is_some(), "below the threshold a crash is respawned at once");
+    crash(&mut sup, &mut ops, 1, Duration::from_millis(10), SEGV);
+    assert_eq!(sup.pid_of(0), None, "at the threshold the respawn waits");
+    assert_eq!(sup.next_deadline(), Some(ops.now() + policy.first_delay));
+    let mut delays = Vec::new();
+    for _ in 0..10 {
+        let wait = sup.next_deadline().unwrap() - ops.now();
+        delays.push(wait);
+        ops.advance(wait);
+        sup.tick(&mut ops);
+        crash(&mut sup, &mut ops, 1, Duration::from_millis(10), SEGV);
+    }
+    assert_eq!(delays[1], policy.first_delay * 2);
+    assert!(delays.windows(2).all(|w| w[1] >= w[0]), "delays grow: {delays:?}");
+    assert_eq!(*delays.last().unwrap(), policy.max_delay, "and are capped: {delays:?}");
+}
+
+#[test]
+fn a_worker_that_stays_up_resets_the_crash_count() {
+    let (mut sup, mut ops) = started(1);
+    crash(&mut sup, &mut ops, 2, Duration::from_millis(10), SEGV);
+    crash(&mut sup, &mut ops, 1, Duration::from_secs(2), SEGV);
+    crash(&mut sup, &mut ops, 2, Duration::from_millis(10), SEGV);
+    assert!(sup.pid_of(0).is_some(), "the long-lived run started a new count");
+}
+
+#[test]
+fn clean_exits_and_exits_the_pool_asked_for_are_never_delayed() {
+    let (mut sup, mut ops) = started(1);
+    crash(&mut sup, &mut ops, 10, Duration::from_millis(1), ExitStatus::Exited(0));
+    assert!(sup.pid_of(0).is_some(), "status 0 is always replaced at once");
+    for _ in 0..5 {
+        sup.begin_reload(&mut ops);
+        let pid = sup.pid_of(0).unwrap();
+        ops.advance(Duration::from_millis(1));
+        sup.on_child_exit(pid, TERM, &mut ops);
+    }
+    assert!(sup.pid_of(0).is_some(), "deaths by the reload's SIGTERM are not crashes");
+}
+
+#[test]
+fn a_zero_threshold_turns_the_protection_off() {
+    let mut ops = FakeOps::new();
+    let policy = CrashLoopPolicy { threshold: 0, ..CrashLoopPolicy::default() };
+    let mut sup = Supervisor::new(1, WAIT).with_crash_loop(policy);
+    sup.start_all(&mut ops);
+    crash(&mut sup, &mut ops, 20, Duration::from_millis(1), ExitStatus::Exited(1));
+    assert!(sup.pid_of(0).is_some());
+}
+
+#[test]
+fn shutdown_cancels_a_pending_delayed_respawn() {
+    let (mut sup, mut ops) = started(1);
+    crash(&mut sup, &mut ops, 3, Duration::from_millis(10), SEGV);
+    assert_eq!(sup.pid_of(0), None);
+    let spawned = ops.spawned.len();
+    sup.begin_shutdown(&mut ops);
+    assert!(sup.is_finished());
+    ops.advance(CrashLoopPolicy::default().max_delay);
+    sup.tick(&mut ops);
+    assert_eq!(ops.spawned.len(), spawned, "nothing is forked once the shutdown began");
+}

@@ -47,6 +47,16 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 Some(bits) => warning(&format!("'msgqueue_permissions' must be between 0 and 0777, {bits:#o} given; ignored")),
                 None => wrong_type(&key, "an int", value),
             },
+            "crash_loop_threshold" => match value.long() {
+                Some(n) if (0..=i64::from(u32::MAX)).contains(&n) => config.crash_loop.threshold = n as u32,
+                Some(n) => warning(&format!("'crash_loop_threshold' must be >= 0, {n} given; ignored")),
+                None => wrong_type(&key, "an int", value),
+            },
+            "crash_loop_max_delay" => match number(value) {
+                Some(secs) if secs > 0.0 && secs.is_finite() => config.crash_loop.max_delay = Duration::from_secs_f64(secs),
+                Some(secs) => warning(&format!("'crash_loop_max_delay' must be a number of seconds > 0, {secs} given; ignored")),
+                None => wrong_type(&key, "an int or float", value),
+            },
             "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
                 Some(level) => config.log_level = level,
                 None => warning("'log_level' must be 'off', 'warning' or 'info'; ignored"),
