@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PHP_EXT := target/debug/libprocpool_php.so
 PHP := php -d extension=$(CURDIR)/$(PHP_EXT)
 
-.PHONY: all deps build demo test test-rust test-c test-phpt header clean
+.PHONY: all deps build demo test test-rust test-c test-phpt header bench clean
 
 all: build
 
@@ -40,6 +40,10 @@ test-c:
 test-phpt: build
 	@echo "== phpt suite (phpt/) =="
 	bash scripts/run-phpt.sh $(CURDIR)/$(PHP_EXT)
+
+# Benchmarks (release build): figures and ratios to a baseline, see bench/README.md.
+bench: deps
+	bash bench/run.sh
 
 # Regenerates include/procpool.h from the ffi crate (the header test fails when it is stale).
 header:
