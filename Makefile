@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PHP_EXT := target/debug/libprocpool_php.so
 PHP := php -d extension=$(CURDIR)/$(PHP_EXT)
 
-.PHONY: all deps build demo test test-rust test-c test-phpt header bench clean
+.PHONY: all deps build demo test test-rust test-c test-phpt header bench fuzz clean
 
 all: build
 
@@ -44,6 +44,10 @@ test-phpt: build
 # Benchmarks (release build): figures and ratios to a baseline, see bench/README.md.
 bench: deps
 	bash bench/run.sh
+
+# Bounded fuzzing of the SOCKET frame decoder and the message-bus reassembler (not part of make test).
+fuzz: deps
+	bash fuzz/run.sh
 
 # Regenerates include/procpool.h from the ffi crate (the header test fails when it is stale).
 header:
