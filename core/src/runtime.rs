@@ -159,10 +159,10 @@ impl Context {
         STATE.lock().worker_num
     }
 
-    /// False in a worker once `stop()` was called.
+    /// False in a worker once `stop()` was called or (message modes) SIGTERM arrived.
     pub fn worker_running(&self) -> bool {
         let s = STATE.lock();
-        s.role != Role::Worker || s.worker_running
+        s.role != Role::Worker || (s.worker_running && !crate::worker_signals::term_requested())
     }
 
     pub fn is_detached(&self) -> bool {
@@ -219,8 +219,20 @@ impl Context {
     /// was interrupted by a signal (e.g. the worker is asked to stop).
     pub fn pop(&self) -> Result<Option<Vec<u8>>> {
         let queue_id = self.queue_id()?;
+        // A worker asked to stop takes no new message (its pop() loop ends, WorkerStop runs).
+        if crate::worker_signals::term_requested() {
+            return Ok(None);
+        }
         let mut buf = crate::ipc::msgqueue::RecvBuffer::new();
-        match crate::ipc::msgqueue::receive(queue_id, &mut buf, false) {
+        // Marked waiting so the manager's repeated SIGTERM can interrupt the wait (see manager.rs).
+        set_waiting(true);
+        let received = if crate::worker_signals::term_requested() {
+            crate::ipc::msgqueue::Received::Interrupted
+        } else {
+            crate::ipc::msgqueue::receive(queue_id, &mut buf, false)
+        };
+        set_waiting(false);
+        match received {
             crate::ipc::msgqueue::Received::Message(len) => Ok(Some(crate::ipc::msgqueue::text(&buf, len).to_vec())),
             crate::ipc::msgqueue::Received::Interrupted => Ok(None),
             crate::ipc::msgqueue::Received::Gone => Err(Error::WrongState("the message queue was removed".into())),
