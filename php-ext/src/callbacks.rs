@@ -84,6 +84,23 @@ fn call_guarded(callback: &Zval, args: Vec<&dyn IntoZvalDyn>) -> Ended {
     }
 }
 
+/// WorkerStart and Message: an uncaught exception is reported and `exit()` is absorbed, so the
+/// worker goes on (to WorkerStop, or to the next message); only a fatal error ends it.
+fn worker_outcome(ended: Ended) -> Outcome {
+    match ended {
+        Ended::Returned => Outcome::Normal,
+        Ended::Threw => {
+            zend::report_pending_exception();
+            Outcome::Normal
+        }
+        Ended::Exited => {
+            zend::clear_pending();
+            Outcome::Normal
+        }
+        Ended::Fatal => Outcome::Fatal { exit_code: 255 },
+    }
+}
+
 /// A failure of a manager-side callback (Start, Shutdown), re-raised by start() once the pool has
 /// stopped, so that the script sees it where it called start().
 pub enum ManagerFailure {
@@ -150,19 +167,8 @@ impl Handler for PhpHandler {
             return Outcome::Normal;
         };
         let id = worker_id as i64;
-        let outcome = match call_guarded(&callback, vec![&self.this, &id]) {
-            Ended::Returned => Outcome::Normal,
-            // Swoole: an uncaught exception or exit() in WorkerStart still runs WorkerStop and exits 0.
-            Ended::Threw => {
-                zend::report_pending_exception();
-                Outcome::Normal
-            }
-            Ended::Exited => {
-                zend::clear_pending();
-                Outcome::Normal
-            }
-            Ended::Fatal => Outcome::Fatal { exit_code: 255 },
-        };
+        // Swoole: an uncaught exception or exit() in WorkerStart still runs WorkerStop and exits 0.
+        let outcome = worker_outcome(call_guarded(&callback, vec![&self.this, &id]));
         zend::flush_output();
         outcome
     }
@@ -175,18 +181,7 @@ impl Handler for PhpHandler {
         };
         let mut message = Zval::new();
         message.set_zend_string(ZendStr::new(data, false));
-        match call_guarded(&callback, vec![&self.this, &message]) {
-            Ended::Returned => Outcome::Normal,
-            Ended::Threw => {
-                zend::report_pending_exception();
-                Outcome::Normal
-            }
-            Ended::Exited => {
-                zend::clear_pending();
-                Outcome::Normal
-            }
-            Ended::Fatal => Outcome::Fatal { exit_code: 255 },
-        }
+        worker_outcome(call_guarded(&callback, vec![&self.this, &message]))
     }
 
     fn wants_messages(&self) -> bool {
