@@ -206,7 +206,8 @@ impl Context {
         }
     }
 
-    fn queue_id(&self) -> Result<i32> {
+    /// MSGQUEUE: the id of the pool's System V queue (as `ipcs -q` shows it).
+    pub fn queue_id(&self) -> Result<i32> {
         STATE.lock().queue_id.ok_or_else(|| Error::WrongState("no SWOOLE_IPC_MSGQUEUE pool is running".into()))
     }
 

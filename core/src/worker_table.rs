@@ -51,10 +51,14 @@ impl WorkerTable {
         (id < self.len).then(|| unsafe { &*self.base.add(id) })
     }
 
+    /// Records the slot's process (0: none). A slot left empty is not waiting; a new process's own
+    /// flag is left alone, as the worker may set it before the manager records its pid.
     pub fn set_pid(&self, id: usize, pid: i32) {
         if let Some(slot) = self.slot(id) {
+            if pid <= 0 {
+                slot.waiting.store(0, Ordering::SeqCst);
+            }
             slot.pid.store(pid, Ordering::Release);
-            slot.waiting.store(0, Ordering::Release);
         }
     }
 
