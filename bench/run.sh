@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
-# Builds everything in release (the PHP extension, libprocpool.so, socket_bench) and runs the
-# SOCKET benchmark: baseline vs C ABI vs PHP extension, over TCP and a unix socket, 2 workers each.
-# About 30-60 s of load after the build on a 2-core machine.
+# Builds everything in release (the PHP extension, libprocpool.so, the bench binaries) and runs the
+# benchmarks: baseline vs C ABI vs PHP extension, 2 workers each, for
+#   socket   — SOCKET mode, request/reply over TCP and a unix socket      (socket_bench, ~35 s)
+#   unixsock — UNIXSOCK mode, worker 0 -> worker 1, 64 B and 1 MiB (bus)  (unixsock_bench, ~30 s)
+#   msgqueue — MSGQUEUE mode, draining 200,000 messages of 64 B and 8 KiB (msgqueue_bench, ~40 s)
+# About 2 minutes in all after the build on a 2-core machine.
 #
-# usage: bench/run.sh [socket_bench options]     e.g. bench/run.sh -n 50000 -c 32 -r 5
-#        (see target/release/socket_bench --help; options may also come from BENCH_* variables)
+# usage: bench/run.sh                          all three, 5 rounds each
+#        bench/run.sh NAME [options]           one of socket|unixsock|msgqueue, with its options
+#                                              (see target/release/NAME_bench --help)
+#        bench/run.sh -n 50000 -c 32           options without a name: socket_bench only (as before)
 set -eu
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 cargo build --release --workspace
-echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $(php -r 'echo "PHP ", PHP_VERSION;' 2>/dev/null || echo 'no php')"
+echo "== msgmax $(cat /proc/sys/kernel/msgmax), msgmnb $(cat /proc/sys/kernel/msgmnb), net.unix.max_dgram_qlen $(cat /proc/sys/net/unix/max_dgram_qlen)"
 echo "== load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-exec "$ROOT/target/release/socket_bench" --rounds "${BENCH_ROUNDS:-5}" "$@"
+BIN="$ROOT/target/release"
+ROUNDS="${BENCH_ROUNDS:-5}"
+case "${1:-}" in
+    socket|unixsock|msgqueue)
+        name="$1"; shift
+        exec "$BIN/${name}_bench" --rounds "$ROUNDS" "$@" ;;
+    -*)
+        exec "$BIN/socket_bench" --rounds "$ROUNDS" "$@" ;;
+    "")
+        echo; echo "=== SOCKET ==="
+        "$BIN/socket_bench" --rounds "$ROUNDS"
+        echo; echo "=== UNIXSOCK ==="
+        "$BIN/unixsock_bench" --rounds "$ROUNDS"
+        echo; echo "=== MSGQUEUE ==="
+        "$BIN/msgqueue_bench" --rounds "$ROUNDS"
+        echo; echo "== load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" ;;
+    *)
+        echo "usage: bench/run.sh [socket|unixsock|msgqueue] [options]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,80 @@
+/*
+ * The C ABI target of bench/msgqueue_bench: a PROCPOOL_IPC_MSGQUEUE pool of W workers on the System V
+ * queue of KEY (made by msgqueue_bench, which feeds it with msgsnd); the same protocol as
+ * bench/msgqueue_drain.php. The Message callback counts; the "END" marker prints
+ * "end <CLOCK_MONOTONIC ns>"; WorkerStart prints "ready <id>", WorkerStop "count <id> <messages>".
+ * Output with write(2) on stdout (no stdio buffer to duplicate at fork).
+ *
+ * usage: msgqueue_drain KEY [WORKERS]        (KEY in decimal or 0x-hex)
+ * build: cc -O2 -I include bench/msgqueue_drain.c -L target/release -Wl,-rpath,target/release -lprocpool
+ * (msgqueue_bench compiles it itself into target/release/bench/msgqueue_drain_c.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procpool.h"
+
+static unsigned long long count;
+
+static void say(const char *text) {
+    size_t len = strlen(text);
+    while (len > 0) {
+        ssize_t n = write(1, text, len);
+        if (n <= 0) return;
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+static void on_worker_start(void *userdata, uint32_t id) {
+    (void)userdata;
+    char line[64];
+    snprintf(line, sizeof line, "ready %u\n", id);
+    say(line);
+}
+
+static void on_message(void *userdata, const uint8_t *data, size_t len) {
+    (void)userdata;
+    if (len == 3 && memcmp(data, "END", 3) == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        char line[64];
+        snprintf(line, sizeof line, "end %llu\n", (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+        say(line);
+        return;
+    }
+    count++;
+}
+
+static void on_worker_stop(void *userdata, uint32_t id) {
+    (void)userdata;
+    char line[64];
+    snprintf(line, sizeof line, "count %u %llu\n", id, count);
+    say(line);
+}
+
+static int fail(const char *what, procpool_result r) {
+    char msg[512];
+    procpool_last_error_message(msg, sizeof msg);
+    fprintf(stderr, "msgqueue_drain: %s: %s: %s\n", what, procpool_result_name(r), msg);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    long long key = argc > 1 ? strtoll(argv[1], NULL, 0) : 0;
+    unsigned workers = argc > 2 ? (unsigned)atoi(argv[2]) : 2;
+
+    procpool_pool *pool = NULL;
+    procpool_result r = procpool_pool_new(workers, PROCPOOL_IPC_MSGQUEUE, &pool);
+    if (r != PROCPOOL_OK) return fail("procpool_pool_new", r);
+    if ((r = procpool_pool_set_msgqueue_key(pool, key)) != PROCPOOL_OK) return fail("procpool_pool_set_msgqueue_key", r);
+    if ((r = procpool_pool_on_worker_start(pool, on_worker_start, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_worker_start", r);
+    if ((r = procpool_pool_on_message(pool, on_message, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_message", r);
+    if ((r = procpool_pool_on_worker_stop(pool, on_worker_stop, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_worker_stop", r);
+    r = procpool_pool_start(pool);
+    procpool_pool_free(pool);
+    return r == PROCPOOL_OK ? 0 : fail("procpool_pool_start", r);
+}
