@@ -1,0 +1,115 @@
+//! PROCPOOL_IPC_UNIXSOCK from C: the message-bus setting, `procpool_send_message` and
+//! `procpool_pipe_fd`, over the core's `Context`.
+
+use procpool::{Context, IpcMode, Role};
+
+use crate::panic::guard;
+use crate::pool::{configure, procpool_pool};
+use crate::ptr::write_out;
+use crate::result::{procpool_result, FfiError, FfiResult};
+
+/// PROCPOOL_IPC_UNIXSOCK: turns the message bus on or off (Swoole's `enable_message_bus`; default
+/// off). Off: one `procpool_send_message` is one datagram, at most `max_package_size` bytes of it
+/// reach the Message callback (the rest is cut off), and a message longer than a datagram can be
+/// (about 200 KiB) is refused. On: messages of any size are split into chunks and reassembled whole
+/// before the Message callback runs; chunks of several senders never mix; a partial message whose
+/// sender died is dropped (with a warning on stderr).
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_UNIXSOCK pool,
+/// or was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_message_bus(pool: *mut procpool_pool, enabled: bool) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            if config.ipc_mode != IpcMode::UnixSock {
+                return Err(FfiError::state(format!(
+                    "procpool_pool_set_message_bus: only for a PROCPOOL_IPC_UNIXSOCK pool (this one is {})",
+                    config.ipc_mode.name()
+                )));
+            }
+            config.enable_message_bus = enabled;
+            Ok(())
+        })
+    })
+}
+
+fn running_unixsock(what: &str) -> FfiResult<usize> {
+    if Context.role() == Role::Idle || Context.pipe_fd(0).is_none() {
+        return Err(FfiError::state(format!(
+            "{what}: no PROCPOOL_IPC_UNIXSOCK pool is running in this process"
+        )));
+    }
+    Ok(Context.worker_num())
+}
+
+fn check_id(what: &str, worker_id: u32, worker_num: usize) -> FfiResult {
+    if worker_id as usize >= worker_num {
+        return Err(FfiError::invalid(format!(
+            "{what}: worker id {worker_id} is out of range (the pool has {worker_num} workers)"
+        )));
+    }
+    Ok(())
+}
+
+/// PROCPOOL_IPC_UNIXSOCK, in the manager (Start callback included) or any worker: sends `len` bytes at
+/// `data` to worker `dst_worker_id` (which may be the calling worker itself); its Message callback
+/// gets them once. Messages of one sender to one worker arrive in order. Messages sent to a worker
+/// that is being replaced wait for its replacement.
+///
+/// Blocking: in a worker, waits while the destination's socket buffer is full (nothing is dropped);
+/// a worker sending to itself must not send more than its buffer holds before it returns to its loop.
+/// In the manager it never waits: a full buffer is `PROCPOOL_ERR_STATE` (the message says "full";
+/// with the bus, the chunks already sent are dropped by the receiver later). Try again later.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_STATE` if no
+/// PROCPOOL_IPC_UNIXSOCK pool runs in this process, the manager found the buffer full, or a worker's
+/// wait was interrupted by SIGTERM (it is stopping); `PROCPOOL_ERR_INVALID_ARGUMENT` if
+/// `dst_worker_id >= worker_num`, or, without the message bus, the message does not fit in one
+/// datagram; `PROCPOOL_ERR_SYSTEM` if sendmsg(2) failed otherwise.
+///
+/// Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
+#[no_mangle]
+pub extern "C" fn procpool_send_message(data: *const u8, len: usize, dst_worker_id: u32) -> procpool_result {
+    guard(|| {
+        let what = "procpool_send_message";
+        if data.is_null() && len > 0 {
+            return Err(FfiError::null("data"));
+        }
+        let worker_num = running_unixsock(what)?;
+        check_id(what, dst_worker_id, worker_num)?;
+        let bytes = if len == 0 { &[][..] } else { crate::ptr::bytes(data, len) };
+        Context.send_message(bytes, dst_worker_id as usize).map_err(|e| {
+            let e = FfiError::from(e);
+            FfiError::new(e.code, format!("{what}: {}", e.message))
+        })
+    })
+}
+
+/// PROCPOOL_IPC_UNIXSOCK: writes to `*fd_out` this process's end of worker `worker_id`'s datagram
+/// socketpair: in worker `worker_id` itself its receive end (recv(2) on it reads what is sent to this
+/// worker), everywhere else the send end (send(2) on it reaches worker `worker_id`). Do not close it.
+/// With the message bus on, raw datagrams must not be mixed with `procpool_send_message`; without a
+/// Message callback (a pool with only WorkerStart), WorkerStart may read its own end itself.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if no PROCPOOL_IPC_UNIXSOCK pool runs in this
+/// process; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_id >= worker_num`. `*fd_out` is written only
+/// on success.
+///
+/// Ownership: the fd stays procpool's; it is valid until the pool ends (in a worker: its life).
+#[no_mangle]
+pub extern "C" fn procpool_pipe_fd(worker_id: u32, fd_out: *mut i32) -> procpool_result {
+    guard(|| {
+        if fd_out.is_null() {
+            return Err(FfiError::null("fd_out"));
+        }
+        let what = "procpool_pipe_fd";
+        let worker_num = running_unixsock(what)?;
+        check_id(what, worker_id, worker_num)?;
+        let fd = Context
+            .pipe_fd(worker_id as usize)
+            .filter(|&fd| fd >= 0)
+            .ok_or_else(|| FfiError::state(format!("{what}: no socket for worker {worker_id} in this process")))?;
+        write_out(fd_out, fd);
+        Ok(())
+    })
+}
