@@ -31,7 +31,9 @@ $pool->on('WorkerStart', function ($pool, $id) use ($log) {
     procpool_log($log, 'sender ' . posix_getpid());
     if ($first) {
         $pool->sendMessage('slow', 0);
-        $pool->sendMessage(ux_msg('big', str_repeat('b', 64 << 20)), 0);
+        $big = ux_msg('big', str_repeat('b', 64 << 20));
+        procpool_log($log, 'sending the big one');
+        $pool->sendMessage($big, 0);
         procpool_log($log, 'the 64 MiB send returned (it should have been killed)');
         return;
     }
@@ -45,7 +47,9 @@ $pool->on('WorkerStart', function ($pool, $id) use ($log) {
 });
 $pool->on('Message', function ($pool, $data) use ($log) {
     if ($data === 'slow') {
-        sleep(1); // the sender fills the buffer and blocks in sendMessage()
+        // the sender fills the buffer and blocks in sendMessage()
+        procpool_wait_until(fn () => in_array('sending the big one', procpool_lines($log), true), 5.0);
+        usleep(500000);
         $sender = (int) substr(preg_grep('/^sender /', procpool_lines($log))[array_key_first(preg_grep('/^sender /', procpool_lines($log)))], 7);
         posix_kill($sender, SIGKILL);
         procpool_log($log, 'killed ' . time() . " $sender");
