@@ -23,14 +23,26 @@
 #define PROCPOOL_IPC_NONE 0
 
 /**
- * A datagram socketpair per worker (SWOOLE_IPC_UNIXSOCK). Not built yet.
+ * A datagram socketpair per worker (SWOOLE_IPC_UNIXSOCK): a Message callback runs once per message
+ * sent with `procpool_send_message` (from the manager or any worker);
+ * `procpool_pool_set_message_bus` allows messages of any size.
  */
 #define PROCPOOL_IPC_UNIXSOCK 1
 
 /**
- * A System V message queue (SWOOLE_IPC_MSGQUEUE). Not built yet.
+ * A System V message queue (SWOOLE_IPC_MSGQUEUE): `procpool_pool_set_msgqueue_key` (0, the default,
+ * makes a private queue removed when the pool ends), then either a Message callback run once per
+ * message, or a WorkerStart callback that takes messages itself with `procpool_pop`
+ * (`procpool_push` sends to the same queue).
  */
 #define PROCPOOL_IPC_MSGQUEUE 2
+
+/**
+ * PROCPOOL_IPC_MSGQUEUE: the largest message a worker receives whole (Swoole's limit); a longer one is
+ * cut to this size. The system's own limit (`/proc/sys/kernel/msgmax`, often 8192) may be lower:
+ * msgsnd(2) refuses longer messages with EINVAL. A `procpool_pop` buffer of this size never truncates.
+ */
+#define PROCPOOL_MSGQUEUE_MAX_MESSAGE 65536
 
 /**
  * A listening socket with length-prefixed requests (SWOOLE_IPC_SOCKET): `procpool_pool_listen` before
@@ -76,7 +88,8 @@ typedef enum {
   /**
    * The call is not allowed now: the pool was already started or is running, a required callback
    * is missing, a SOCKET pool did not listen, a context function was called outside a running pool /
-   * outside a worker, or `procpool_write` was called outside a SOCKET request.
+   * outside a worker, `procpool_write` was called outside a SOCKET request, or `procpool_push` /
+   * `procpool_pop` outside a worker of a MSGQUEUE pool.
    */
   PROCPOOL_ERR_STATE = 3,
   /**
@@ -84,7 +97,7 @@ typedef enum {
    */
   PROCPOOL_ERR_ALREADY_RUNNING = 4,
   /**
-   * The requested feature is not built yet (starting a PROCPOOL_IPC_UNIXSOCK or PROCPOOL_IPC_MSGQUEUE pool).
+   * The requested feature is not available in this build (reserved; no function returns it today).
    */
   PROCPOOL_ERR_NOT_SUPPORTED = 5,
   /**
@@ -95,6 +108,11 @@ typedef enum {
    * procpool itself panicked (a bug); the message holds the panic text.
    */
   PROCPOOL_ERR_PANIC = 7,
+  /**
+   * A blocking call was interrupted by a signal before it had a result (`procpool_pop`: SIGTERM
+   * asks the worker to stop, so return from WorkerStart). Nothing was received.
+   */
+  PROCPOOL_ERR_INTERRUPTED = 8,
 } procpool_result;
 
 /**
@@ -117,11 +135,13 @@ typedef void (*procpool_pool_callback)(void *userdata);
 typedef void (*procpool_worker_callback)(void *userdata, uint32_t worker_id);
 
 /**
- * The Message event of a PROCPOOL_IPC_SOCKET pool: called in a worker with the `userdata` given at
- * registration and the request's `len` bytes at `data` (never NULL, `len` >= 1).
+ * The Message event of a PROCPOOL_IPC_SOCKET or PROCPOOL_IPC_MSGQUEUE pool: called in a worker with
+ * the `userdata` given at registration and the message's `len` bytes at `data` (never NULL; `len` >= 1
+ * for a SOCKET request, `len` may be 0 for an empty queue message). PROCPOOL_IPC_UNIXSOCK pools use it
+ * too: once per message from `procpool_send_message` (`len` may be 0).
  *
  * Ownership: `data` is borrowed for the duration of the call only; copy what must outlive it.
- * Reply with `procpool_write` before returning.
+ * SOCKET: reply with `procpool_write` before returning.
  */
 typedef void (*procpool_message_callback)(void *userdata, const uint8_t *data, size_t len);
 
@@ -213,6 +233,45 @@ procpool_result procpool_write(const uint8_t *data,
                                size_t len);
 
 /**
+ * PROCPOOL_IPC_MSGQUEUE, in a worker: sends `len` bytes at `data` to the pool's queue as one message
+ * (type 1); any worker (or a `procpool_pop`) takes it. Blocks while the queue is full (its byte
+ * limit, `/proc/sys/kernel/msgmnb`, is often 16384), also across signals.
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+ * `len` is 0 or larger than `PROCPOOL_MSGQUEUE_MAX_MESSAGE`; `PROCPOOL_ERR_STATE` outside a worker of
+ * a running PROCPOOL_IPC_MSGQUEUE pool; `PROCPOOL_ERR_SYSTEM` if msgsnd(2) failed, e.g. EINVAL for a
+ * message longer than the system's `/proc/sys/kernel/msgmax` (often 8192), or the queue was removed.
+ *
+ * Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
+ */
+procpool_result procpool_push(const uint8_t *data,
+                              size_t len);
+
+/**
+ * PROCPOOL_IPC_MSGQUEUE, in a worker (typically a WorkerStart callback of a pool with no Message
+ * callback): waits for the next message of the pool's queue (any type), copies it into `buf` and
+ * writes the number of bytes copied to `*len_out`.
+ *
+ * Truncation: a message longer than `cap` is cut to its first `cap` bytes; the rest is lost (the
+ * message is taken from the queue all the same). `*len_out == cap` may thus mean "cut": use a buffer
+ * of `PROCPOOL_MSGQUEUE_MAX_MESSAGE` bytes to never truncate. Messages longer than
+ * `PROCPOOL_MSGQUEUE_MAX_MESSAGE` are cut to that size whatever `cap` is.
+ *
+ * Interruption: a signal that interrupts the wait ends it without a message:
+ * `PROCPOOL_ERR_INTERRUPTED`. SIGTERM (shutdown or reload) is delivered this way: return from
+ * WorkerStart then, so that the worker stops (WorkerStop runs, it exits 0).
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `len_out` is NULL, or `buf` is NULL and `cap` > 0;
+ * `PROCPOOL_ERR_STATE` outside a worker of a running PROCPOOL_IPC_MSGQUEUE pool, or if the queue was
+ * removed; `PROCPOOL_ERR_INTERRUPTED` as above. `buf` and `*len_out` are written only on success.
+ *
+ * Ownership: `buf` (`cap` writable bytes) stays the caller's; nothing is kept after the call.
+ */
+procpool_result procpool_pop(uint8_t *buf,
+                             size_t cap,
+                             size_t *len_out);
+
+/**
  * Writes the message of the last call on this thread that returned an error into `buf`.
  *
  * Every function returning a `procpool_result` sets this message when it fails and clears it when
@@ -232,9 +291,7 @@ size_t procpool_last_error_message(char *buf,
  * (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE`, `PROCPOOL_IPC_SOCKET`).
  *
  * Errors: `PROCPOOL_ERR_NULL` if `pool_out` is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_num`
- * is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE and
- * PROCPOOL_IPC_SOCKET pools can be started in this version (`procpool_pool_start` says
- * `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
+ * is 0 or above the sanity limit (65536), or `ipc_mode` is unknown.
  *
  * Ownership: on success `*pool_out` receives a new pool owned by the caller, to be released with
  * `procpool_pool_free`. On error `*pool_out` is left untouched.
@@ -293,6 +350,32 @@ procpool_result procpool_pool_set_log_level(procpool_pool *pool, int32_t level);
  */
 procpool_result procpool_pool_set_read_timeout(procpool_pool *pool,
                                                double seconds);
+
+/**
+ * PROCPOOL_IPC_MSGQUEUE: sets the System V key of the pool's message queue (Swoole's `$msgqueue_key`).
+ * 0 (the default) makes a private queue (IPC_PRIVATE), created at start and removed when
+ * `procpool_pool_start` returns. Any other key opens the queue of that key, creating it (with the
+ * mode of `procpool_pool_set_msgqueue_permissions`) if it does not exist; a keyed queue is never
+ * removed by the pool: messages sent before start or after the pool ended wait in it for the next
+ * pool. `key_t` is 32 bits: keys from -2147483648 to 4294967295 are accepted, those above
+ * 2147483647 being taken as their 32-bit pattern (as a C `(key_t)0xDEADBEEF` cast would).
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
+ * or was started; `PROCPOOL_ERR_INVALID_ARGUMENT` if `key` does not fit in 32 bits.
+ */
+procpool_result procpool_pool_set_msgqueue_key(procpool_pool *pool,
+                                               int64_t key);
+
+/**
+ * PROCPOOL_IPC_MSGQUEUE: sets the permission bits (`mode & 0777`, e.g. 0660) given to the queue when
+ * the pool creates it. Default 0600 (owner only: whoever can write to the queue chooses the input the
+ * workers run on). A queue that already exists keeps its own permissions.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
+ * or was started; `PROCPOOL_ERR_INVALID_ARGUMENT` if `mode` > 0777.
+ */
+procpool_result procpool_pool_set_msgqueue_permissions(procpool_pool *pool,
+                                                       uint32_t mode);
 
 /**
  * PROCPOOL_IPC_SOCKET: makes the pool's listening socket, before `procpool_pool_start`. `host` is
@@ -386,7 +469,10 @@ procpool_result procpool_pool_on_shutdown(procpool_pool *pool,
  * Registers the Message callback of a PROCPOOL_IPC_SOCKET pool (required there): runs in a worker
  * once per complete request, with the request's bytes. Call `procpool_write` in it to reply; the
  * reply is sent when `cb` returns and the connection is closed (no reply if nothing was written).
- * Other IPC modes never call it. A NULL `cb` removes the registration.
+ * In a PROCPOOL_IPC_MSGQUEUE pool it runs once per message taken from the queue (without it,
+ * WorkerStart takes messages with `procpool_pop`). In a PROCPOOL_IPC_UNIXSOCK pool it runs once per
+ * message sent to the worker with `procpool_send_message`. PROCPOOL_IPC_NONE never calls it.
+ * A NULL `cb` removes the registration.
  *
  * Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
  *
@@ -408,16 +494,82 @@ procpool_result procpool_pool_on_message(procpool_pool *pool,
  * (one connection at a time, Message per request) until SIGTERM; the socket is closed (a unix
  * socket file removed) when this returns.
  *
+ * PROCPOOL_IPC_MSGQUEUE: the queue is opened (or created) before any worker is forked; a queue that
+ * cannot be opened is this call's `PROCPOOL_ERR_SYSTEM`. With a Message callback, each worker runs
+ * WorkerStart, then Message once per message it takes from the queue (each message goes to exactly
+ * one worker) until SIGTERM, which lets it finish the message in hand. Without one, WorkerStart
+ * takes messages itself with `procpool_pop` and the worker is replaced when WorkerStart returns.
+ * A private queue (key 0) is removed when this returns; a keyed one stays.
+ *
+ * PROCPOOL_IPC_UNIXSOCK: a datagram socketpair per worker is made before any worker is forked;
+ * `procpool_send_message` (manager or worker) reaches any worker. With a Message callback, each
+ * worker runs WorkerStart, then Message once per message until SIGTERM, which lets it finish the
+ * message in hand. Without one, WorkerStart may read its own end (`procpool_pipe_fd`) and the worker
+ * is replaced when WorkerStart returns.
+ *
  * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool was already started (a pool runs
  * once) or is running, a PROCPOOL_IPC_NONE pool has no WorkerStart callback, a PROCPOOL_IPC_SOCKET
- * pool has no Message callback or did not `procpool_pool_listen`;
+ * pool has no Message callback or did not `procpool_pool_listen`, a PROCPOOL_IPC_MSGQUEUE pool has
+ * neither a Message nor a WorkerStart callback, nor has a PROCPOOL_IPC_UNIXSOCK pool;
  * `PROCPOOL_ERR_ALREADY_RUNNING` if another pool runs in this process (also from a worker);
- * `PROCPOOL_ERR_NOT_SUPPORTED` for IPC modes not built yet; `PROCPOOL_ERR_SYSTEM` if a system call
- * the manager needs failed.
+ * `PROCPOOL_ERR_SYSTEM` if a system call the manager needs failed.
  *
  * Ownership: the pool stays the caller's; it must not be freed while this runs.
  */
 procpool_result procpool_pool_start(procpool_pool *pool);
+
+/**
+ * PROCPOOL_IPC_UNIXSOCK: turns the message bus on or off (Swoole's `enable_message_bus`; default
+ * off). Off: one `procpool_send_message` is one datagram, at most `max_package_size` bytes of it
+ * reach the Message callback (the rest is cut off), and a message longer than a datagram can be
+ * (about 200 KiB) is refused. On: messages of any size are split into chunks and reassembled whole
+ * before the Message callback runs; chunks of several senders never mix; a partial message whose
+ * sender died is dropped (with a warning on stderr).
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_UNIXSOCK pool,
+ * or was started.
+ */
+procpool_result procpool_pool_set_message_bus(procpool_pool *pool,
+                                              bool enabled);
+
+/**
+ * PROCPOOL_IPC_UNIXSOCK, in the manager (Start callback included) or any worker: sends `len` bytes at
+ * `data` to worker `dst_worker_id` (which may be the calling worker itself); its Message callback
+ * gets them once. Messages of one sender to one worker arrive in order. Messages sent to a worker
+ * that is being replaced wait for its replacement.
+ *
+ * Blocking: in a worker, waits while the destination's socket buffer is full (nothing is dropped);
+ * a worker sending to itself must not send more than its buffer holds before it returns to its loop.
+ * In the manager it never waits: a full buffer is `PROCPOOL_ERR_STATE` (the message says "full";
+ * with the bus, the chunks already sent are dropped by the receiver later). Try again later.
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_STATE` if no
+ * PROCPOOL_IPC_UNIXSOCK pool runs in this process, the manager found the buffer full, or a worker's
+ * wait was interrupted by SIGTERM (it is stopping); `PROCPOOL_ERR_INVALID_ARGUMENT` if
+ * `dst_worker_id >= worker_num`, or, without the message bus, the message does not fit in one
+ * datagram; `PROCPOOL_ERR_SYSTEM` if sendmsg(2) failed otherwise.
+ *
+ * Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
+ */
+procpool_result procpool_send_message(const uint8_t *data,
+                                      size_t len,
+                                      uint32_t dst_worker_id);
+
+/**
+ * PROCPOOL_IPC_UNIXSOCK: writes to `*fd_out` this process's end of worker `worker_id`'s datagram
+ * socketpair: in worker `worker_id` itself its receive end (recv(2) on it reads what is sent to this
+ * worker), everywhere else the send end (send(2) on it reaches worker `worker_id`). Do not close it.
+ * With the message bus on, raw datagrams must not be mixed with `procpool_send_message`; without a
+ * Message callback (a pool with only WorkerStart), WorkerStart may read its own end itself.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if no PROCPOOL_IPC_UNIXSOCK pool runs in this
+ * process; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_id >= worker_num`. `*fd_out` is written only
+ * on success.
+ *
+ * Ownership: the fd stays procpool's; it is valid until the pool ends (in a worker: its life).
+ */
+procpool_result procpool_pipe_fd(uint32_t worker_id,
+                                 int32_t *fd_out);
 
 #ifdef __cplusplus
 }  // extern "C"

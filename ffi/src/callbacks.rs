@@ -14,11 +14,13 @@ pub type procpool_pool_callback = Option<unsafe extern "C" fn(userdata: *mut c_v
 pub type procpool_worker_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, worker_id: u32)>;
 
-/// The Message event of a PROCPOOL_IPC_SOCKET pool: called in a worker with the `userdata` given at
-/// registration and the request's `len` bytes at `data` (never NULL, `len` >= 1).
+/// The Message event of a PROCPOOL_IPC_SOCKET or PROCPOOL_IPC_MSGQUEUE pool: called in a worker with
+/// the `userdata` given at registration and the message's `len` bytes at `data` (never NULL; `len` >= 1
+/// for a SOCKET request, `len` may be 0 for an empty queue message). PROCPOOL_IPC_UNIXSOCK pools use it
+/// too: once per message from `procpool_send_message` (`len` may be 0).
 ///
 /// Ownership: `data` is borrowed for the duration of the call only; copy what must outlive it.
-/// Reply with `procpool_write` before returning.
+/// SOCKET: reply with `procpool_write` before returning.
 #[allow(non_camel_case_types)]
 pub type procpool_message_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize)>;
@@ -93,6 +95,11 @@ impl Handler for CHandler {
             unsafe { cb(self.callbacks.message.userdata, data.as_ptr(), data.len()) }
         }
         Outcome::Normal
+    }
+
+    /// MSGQUEUE without a Message callback: WorkerStart takes messages itself (`procpool_pop`).
+    fn wants_messages(&self) -> bool {
+        self.callbacks.message.cb.is_some()
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {

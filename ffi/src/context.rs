@@ -158,3 +158,82 @@ pub extern "C" fn procpool_write(data: *const u8, len: usize) -> procpool_result
         Ok(())
     })
 }
+
+/// PROCPOOL_IPC_MSGQUEUE, in a worker: sends `len` bytes at `data` to the pool's queue as one message
+/// (type 1); any worker (or a `procpool_pop`) takes it. Blocks while the queue is full (its byte
+/// limit, `/proc/sys/kernel/msgmnb`, is often 16384), also across signals.
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+/// `len` is 0 or larger than `PROCPOOL_MSGQUEUE_MAX_MESSAGE`; `PROCPOOL_ERR_STATE` outside a worker of
+/// a running PROCPOOL_IPC_MSGQUEUE pool; `PROCPOOL_ERR_SYSTEM` if msgsnd(2) failed, e.g. EINVAL for a
+/// message longer than the system's `/proc/sys/kernel/msgmax` (often 8192), or the queue was removed.
+///
+/// Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
+#[no_mangle]
+pub extern "C" fn procpool_push(data: *const u8, len: usize) -> procpool_result {
+    guard(|| {
+        in_msgqueue_worker("procpool_push")?;
+        if len == 0 {
+            return Err(FfiError::invalid("procpool_push: len is 0 (an empty message)"));
+        }
+        if data.is_null() {
+            return Err(FfiError::null("data"));
+        }
+        Context
+            .push(crate::ptr::bytes(data, len))
+            .map_err(|e| named("procpool_push", e))?;
+        Ok(())
+    })
+}
+
+/// PROCPOOL_IPC_MSGQUEUE, in a worker (typically a WorkerStart callback of a pool with no Message
+/// callback): waits for the next message of the pool's queue (any type), copies it into `buf` and
+/// writes the number of bytes copied to `*len_out`.
+///
+/// Truncation: a message longer than `cap` is cut to its first `cap` bytes; the rest is lost (the
+/// message is taken from the queue all the same). `*len_out == cap` may thus mean "cut": use a buffer
+/// of `PROCPOOL_MSGQUEUE_MAX_MESSAGE` bytes to never truncate. Messages longer than
+/// `PROCPOOL_MSGQUEUE_MAX_MESSAGE` are cut to that size whatever `cap` is.
+///
+/// Interruption: a signal that interrupts the wait ends it without a message:
+/// `PROCPOOL_ERR_INTERRUPTED`. SIGTERM (shutdown or reload) is delivered this way: return from
+/// WorkerStart then, so that the worker stops (WorkerStop runs, it exits 0).
+///
+/// Errors: `PROCPOOL_ERR_NULL` if `len_out` is NULL, or `buf` is NULL and `cap` > 0;
+/// `PROCPOOL_ERR_STATE` outside a worker of a running PROCPOOL_IPC_MSGQUEUE pool, or if the queue was
+/// removed; `PROCPOOL_ERR_INTERRUPTED` as above. `buf` and `*len_out` are written only on success.
+///
+/// Ownership: `buf` (`cap` writable bytes) stays the caller's; nothing is kept after the call.
+#[no_mangle]
+pub extern "C" fn procpool_pop(buf: *mut u8, cap: usize, len_out: *mut usize) -> procpool_result {
+    guard(|| {
+        if len_out.is_null() {
+            return Err(FfiError::null("len_out"));
+        }
+        if buf.is_null() && cap > 0 {
+            return Err(FfiError::null("buf"));
+        }
+        in_msgqueue_worker("procpool_pop")?;
+        let Some(message) = Context.pop().map_err(|e| named("procpool_pop", e))? else {
+            return Err(FfiError::new(
+                procpool_result::PROCPOOL_ERR_INTERRUPTED,
+                "procpool_pop: the wait was interrupted by a signal (SIGTERM: the worker is asked to stop; return from WorkerStart)",
+            ));
+        };
+        // buf is non-NULL when cap > 0 (checked above); the C caller promises `cap` writable bytes.
+        let n = message.len().min(cap);
+        crate::ptr::copy_to(buf, &message[..n]);
+        write_out(len_out, n);
+        Ok(())
+    })
+}
+
+fn in_msgqueue_worker(what: &str) -> FfiResult<usize> {
+    in_worker(what)
+}
+
+/// A core error, its message prefixed with the C function's name.
+fn named(what: &str, error: procpool::Error) -> FfiError {
+    let error = FfiError::from(error);
+    FfiError::new(error.code, format!("{what}: {}", error.message))
+}

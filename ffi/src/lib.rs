@@ -14,6 +14,7 @@ mod panic;
 mod pool;
 mod ptr;
 mod result;
+mod unixsock;
 
 use std::ffi::{c_char, CStr};
 
@@ -22,13 +23,24 @@ pub use context::*;
 pub use last_error::procpool_last_error_message;
 pub use pool::*;
 pub use result::procpool_result;
+pub use unixsock::*;
 
 /// No IPC: each worker runs WorkerStart and is replaced when it returns (Swoole's SWOOLE_IPC_NONE).
 pub const PROCPOOL_IPC_NONE: i32 = 0;
-/// A datagram socketpair per worker (SWOOLE_IPC_UNIXSOCK). Not built yet.
+/// A datagram socketpair per worker (SWOOLE_IPC_UNIXSOCK): a Message callback runs once per message
+/// sent with `procpool_send_message` (from the manager or any worker);
+/// `procpool_pool_set_message_bus` allows messages of any size.
 pub const PROCPOOL_IPC_UNIXSOCK: i32 = 1;
-/// A System V message queue (SWOOLE_IPC_MSGQUEUE). Not built yet.
+/// A System V message queue (SWOOLE_IPC_MSGQUEUE): `procpool_pool_set_msgqueue_key` (0, the default,
+/// makes a private queue removed when the pool ends), then either a Message callback run once per
+/// message, or a WorkerStart callback that takes messages itself with `procpool_pop`
+/// (`procpool_push` sends to the same queue).
 pub const PROCPOOL_IPC_MSGQUEUE: i32 = 2;
+
+/// PROCPOOL_IPC_MSGQUEUE: the largest message a worker receives whole (Swoole's limit); a longer one is
+/// cut to this size. The system's own limit (`/proc/sys/kernel/msgmax`, often 8192) may be lower:
+/// msgsnd(2) refuses longer messages with EINVAL. A `procpool_pop` buffer of this size never truncates.
+pub const PROCPOOL_MSGQUEUE_MAX_MESSAGE: usize = 65536;
 /// A listening socket with length-prefixed requests (SWOOLE_IPC_SOCKET): `procpool_pool_listen` before
 /// start, a Message callback (`procpool_pool_on_message`) per request, replies with `procpool_write`.
 pub const PROCPOOL_IPC_SOCKET: i32 = 3;

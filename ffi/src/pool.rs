@@ -60,7 +60,7 @@ fn with_unstarted<T>(
 }
 
 /// Applies `change` to the config of a pool that has not been started.
-fn configure(
+pub(crate) fn configure(
     pool: *const procpool_pool,
     change: impl FnOnce(&mut PoolConfig) -> FfiResult,
 ) -> FfiResult {
@@ -85,9 +85,7 @@ fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> Ffi
 /// (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE`, `PROCPOOL_IPC_SOCKET`).
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool_out` is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_num`
-/// is 0 or above the sanity limit (65536), or `ipc_mode` is unknown. Only PROCPOOL_IPC_NONE and
-/// PROCPOOL_IPC_SOCKET pools can be started in this version (`procpool_pool_start` says
-/// `PROCPOOL_ERR_NOT_SUPPORTED` for the others).
+/// is 0 or above the sanity limit (65536), or `ipc_mode` is unknown.
 ///
 /// Ownership: on success `*pool_out` receives a new pool owned by the caller, to be released with
 /// `procpool_pool_free`. On error `*pool_out` is left untouched.
@@ -241,6 +239,71 @@ pub extern "C" fn procpool_pool_set_read_timeout(
     })
 }
 
+/// PROCPOOL_IPC_MSGQUEUE: sets the System V key of the pool's message queue (Swoole's `$msgqueue_key`).
+/// 0 (the default) makes a private queue (IPC_PRIVATE), created at start and removed when
+/// `procpool_pool_start` returns. Any other key opens the queue of that key, creating it (with the
+/// mode of `procpool_pool_set_msgqueue_permissions`) if it does not exist; a keyed queue is never
+/// removed by the pool: messages sent before start or after the pool ended wait in it for the next
+/// pool. `key_t` is 32 bits: keys from -2147483648 to 4294967295 are accepted, those above
+/// 2147483647 being taken as their 32-bit pattern (as a C `(key_t)0xDEADBEEF` cast would).
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
+/// or was started; `PROCPOOL_ERR_INVALID_ARGUMENT` if `key` does not fit in 32 bits.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_msgqueue_key(
+    pool: *mut procpool_pool,
+    key: i64,
+) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            msgqueue_only(config, "procpool_pool_set_msgqueue_key")?;
+            if key < i64::from(i32::MIN) || key > i64::from(u32::MAX) {
+                return Err(FfiError::invalid(format!(
+                    "msgqueue key {key} does not fit in a 32-bit key_t"
+                )));
+            }
+            // The 32-bit pattern, so that 0xDEADBEEF and (key_t)0xDEADBEEF name the same queue.
+            config.msgqueue_key = i64::from(key as u32 as i32);
+            Ok(())
+        })
+    })
+}
+
+/// PROCPOOL_IPC_MSGQUEUE: sets the permission bits (`mode & 0777`, e.g. 0660) given to the queue when
+/// the pool creates it. Default 0600 (owner only: whoever can write to the queue chooses the input the
+/// workers run on). A queue that already exists keeps its own permissions.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
+/// or was started; `PROCPOOL_ERR_INVALID_ARGUMENT` if `mode` > 0777.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_msgqueue_permissions(
+    pool: *mut procpool_pool,
+    mode: u32,
+) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            msgqueue_only(config, "procpool_pool_set_msgqueue_permissions")?;
+            if mode > 0o777 {
+                return Err(FfiError::invalid(format!(
+                    "msgqueue permissions must be at most 0777, got 0{mode:o}"
+                )));
+            }
+            config.msgqueue_permissions = mode;
+            Ok(())
+        })
+    })
+}
+
+fn msgqueue_only(config: &PoolConfig, what: &str) -> FfiResult {
+    if config.ipc_mode != IpcMode::MsgQueue {
+        return Err(FfiError::state(format!(
+            "{what}: only for a PROCPOOL_IPC_MSGQUEUE pool (this one is {})",
+            config.ipc_mode.name().replace("SWOOLE_", "PROCPOOL_")
+        )));
+    }
+    Ok(())
+}
+
 /// PROCPOOL_IPC_SOCKET: makes the pool's listening socket, before `procpool_pool_start`. `host` is
 /// `"unix:/path/to/socket"` (then `port` is ignored; a socket file left by a dead pool is replaced,
 /// and the file is removed when `procpool_pool_start` returns or the pool is freed) or a TCP host: a
@@ -387,7 +450,10 @@ pub extern "C" fn procpool_pool_on_shutdown(
 /// Registers the Message callback of a PROCPOOL_IPC_SOCKET pool (required there): runs in a worker
 /// once per complete request, with the request's bytes. Call `procpool_write` in it to reply; the
 /// reply is sent when `cb` returns and the connection is closed (no reply if nothing was written).
-/// Other IPC modes never call it. A NULL `cb` removes the registration.
+/// In a PROCPOOL_IPC_MSGQUEUE pool it runs once per message taken from the queue (without it,
+/// WorkerStart takes messages with `procpool_pop`). In a PROCPOOL_IPC_UNIXSOCK pool it runs once per
+/// message sent to the worker with `procpool_send_message`. PROCPOOL_IPC_NONE never calls it.
+/// A NULL `cb` removes the registration.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
 ///
@@ -444,12 +510,25 @@ impl Drop for ChildNeverReturns {
 /// (one connection at a time, Message per request) until SIGTERM; the socket is closed (a unix
 /// socket file removed) when this returns.
 ///
+/// PROCPOOL_IPC_MSGQUEUE: the queue is opened (or created) before any worker is forked; a queue that
+/// cannot be opened is this call's `PROCPOOL_ERR_SYSTEM`. With a Message callback, each worker runs
+/// WorkerStart, then Message once per message it takes from the queue (each message goes to exactly
+/// one worker) until SIGTERM, which lets it finish the message in hand. Without one, WorkerStart
+/// takes messages itself with `procpool_pop` and the worker is replaced when WorkerStart returns.
+/// A private queue (key 0) is removed when this returns; a keyed one stays.
+///
+/// PROCPOOL_IPC_UNIXSOCK: a datagram socketpair per worker is made before any worker is forked;
+/// `procpool_send_message` (manager or worker) reaches any worker. With a Message callback, each
+/// worker runs WorkerStart, then Message once per message until SIGTERM, which lets it finish the
+/// message in hand. Without one, WorkerStart may read its own end (`procpool_pipe_fd`) and the worker
+/// is replaced when WorkerStart returns.
+///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool was already started (a pool runs
 /// once) or is running, a PROCPOOL_IPC_NONE pool has no WorkerStart callback, a PROCPOOL_IPC_SOCKET
-/// pool has no Message callback or did not `procpool_pool_listen`;
+/// pool has no Message callback or did not `procpool_pool_listen`, a PROCPOOL_IPC_MSGQUEUE pool has
+/// neither a Message nor a WorkerStart callback, nor has a PROCPOOL_IPC_UNIXSOCK pool;
 /// `PROCPOOL_ERR_ALREADY_RUNNING` if another pool runs in this process (also from a worker);
-/// `PROCPOOL_ERR_NOT_SUPPORTED` for IPC modes not built yet; `PROCPOOL_ERR_SYSTEM` if a system call
-/// the manager needs failed.
+/// `PROCPOOL_ERR_SYSTEM` if a system call the manager needs failed.
 ///
 /// Ownership: the pool stays the caller's; it must not be freed while this runs.
 #[no_mangle]
@@ -485,6 +564,22 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
         if core.config().ipc_mode == IpcMode::Socket && callbacks.message.cb.is_none() {
             return Err(FfiError::state(
                 "a PROCPOOL_IPC_SOCKET pool requires an onMessage callback: register one with procpool_pool_on_message() before procpool_pool_start()",
+            ));
+        }
+        if core.config().ipc_mode == IpcMode::UnixSock
+            && callbacks.message.cb.is_none()
+            && callbacks.worker_start.cb.is_none()
+        {
+            return Err(FfiError::state(
+                "a PROCPOOL_IPC_UNIXSOCK pool needs a Message callback (procpool_pool_on_message), or a WorkerStart callback that reads its own end (procpool_pipe_fd), before procpool_pool_start()",
+            ));
+        }
+        if core.config().ipc_mode == IpcMode::MsgQueue
+            && callbacks.message.cb.is_none()
+            && callbacks.worker_start.cb.is_none()
+        {
+            return Err(FfiError::state(
+                "a PROCPOOL_IPC_MSGQUEUE pool needs a Message callback (procpool_pool_on_message), or a WorkerStart callback that calls procpool_pop, before procpool_pool_start()",
             ));
         }
         core.start(&mut CHandler::new(callbacks))?;

@@ -42,3 +42,12 @@ pub(crate) fn bytes<'a>(data: *const u8, len: usize) -> &'a [u8] {
     // alive during the call.
     unsafe { std::slice::from_raw_parts(data, len) }
 }
+
+/// Copies `src` to a non-NULL C buffer that the caller promised holds at least `src.len()` bytes.
+pub(crate) fn copy_to(dst: *mut u8, src: &[u8]) {
+    debug_assert!(!dst.is_null() || src.is_empty());
+    if !src.is_empty() {
+        // SAFETY: callers check `dst` for NULL and only pass up to the capacity the C caller gave.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) }
+    }
+}

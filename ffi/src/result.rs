@@ -19,22 +19,26 @@ pub enum procpool_result {
     PROCPOOL_ERR_INVALID_ARGUMENT = 2,
     /// The call is not allowed now: the pool was already started or is running, a required callback
     /// is missing, a SOCKET pool did not listen, a context function was called outside a running pool /
-    /// outside a worker, or `procpool_write` was called outside a SOCKET request.
+    /// outside a worker, `procpool_write` was called outside a SOCKET request, or `procpool_push` /
+    /// `procpool_pop` outside a worker of a MSGQUEUE pool.
     PROCPOOL_ERR_STATE = 3,
     /// Another pool is already running in this process (only one may run at a time).
     PROCPOOL_ERR_ALREADY_RUNNING = 4,
-    /// The requested feature is not built yet (starting a PROCPOOL_IPC_UNIXSOCK or PROCPOOL_IPC_MSGQUEUE pool).
+    /// The requested feature is not available in this build (reserved; no function returns it today).
     PROCPOOL_ERR_NOT_SUPPORTED = 5,
     /// A system call failed; the message names it and the OS error.
     PROCPOOL_ERR_SYSTEM = 6,
     /// procpool itself panicked (a bug); the message holds the panic text.
     PROCPOOL_ERR_PANIC = 7,
+    /// A blocking call was interrupted by a signal before it had a result (`procpool_pop`: SIGTERM
+    /// asks the worker to stop, so return from WorkerStart). Nothing was received.
+    PROCPOOL_ERR_INTERRUPTED = 8,
 }
 
 use procpool_result::*;
 
 /// Every code, in numeric order.
-const ALL_CODES: [procpool_result; 8] = [
+const ALL_CODES: [procpool_result; 9] = [
     PROCPOOL_OK,
     PROCPOOL_ERR_NULL,
     PROCPOOL_ERR_INVALID_ARGUMENT,
@@ -43,6 +47,7 @@ const ALL_CODES: [procpool_result; 8] = [
     PROCPOOL_ERR_NOT_SUPPORTED,
     PROCPOOL_ERR_SYSTEM,
     PROCPOOL_ERR_PANIC,
+    PROCPOOL_ERR_INTERRUPTED,
 ];
 
 impl procpool_result {
@@ -56,6 +61,7 @@ impl procpool_result {
             PROCPOOL_ERR_NOT_SUPPORTED => c"PROCPOOL_ERR_NOT_SUPPORTED",
             PROCPOOL_ERR_SYSTEM => c"PROCPOOL_ERR_SYSTEM",
             PROCPOOL_ERR_PANIC => c"PROCPOOL_ERR_PANIC",
+            PROCPOOL_ERR_INTERRUPTED => c"PROCPOOL_ERR_INTERRUPTED",
         }
     }
 
@@ -118,7 +124,7 @@ mod tests {
             assert_eq!(procpool_result::from_raw(i as i32), Some(code));
             assert!(code.name().to_str().unwrap().starts_with("PROCPOOL_"));
         }
-        assert_eq!(procpool_result::from_raw(8), None);
+        assert_eq!(procpool_result::from_raw(9), None);
         assert_eq!(procpool_result::from_raw(-1), None);
     }
 

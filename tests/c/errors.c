@@ -193,12 +193,11 @@ int main(void)
     procpool_pool_on_worker_start(pool, NULL, NULL);
     check_result("start_after_worker_start_removed", procpool_pool_start(pool), PROCPOOL_ERR_STATE, "WorkerStart");
 
-    /* An IPC mode not built yet. */
+    /* A UNIXSOCK pool needs a Message or a WorkerStart callback. */
     procpool_pool *unixsock = NULL;
     check_result("new_unixsock_ok", procpool_pool_new(2, PROCPOOL_IPC_UNIXSOCK, &unixsock), PROCPOOL_OK, NULL);
-    procpool_pool_on_worker_start(unixsock, noop_worker, NULL);
-    check_result("start_unixsock_not_supported", procpool_pool_start(unixsock), PROCPOOL_ERR_NOT_SUPPORTED,
-                 "SWOOLE_IPC_UNIXSOCK");
+    check_result("start_unixsock_without_callbacks", procpool_pool_start(unixsock), PROCPOOL_ERR_STATE,
+                 "PROCPOOL_IPC_UNIXSOCK");
     check_result("unixsock_still_configurable", procpool_pool_on_start(unixsock, noop_pool, NULL), PROCPOOL_OK,
                  NULL);
     procpool_pool_free(unixsock);

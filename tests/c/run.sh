@@ -3,8 +3,9 @@
 # tests/c against include/procpool.h — linked dynamically (with an rpath) and once statically against
 # libprocpool.a — runs each under a timeout, and compares their "check" lines with tests/c/*.expected.
 # Also checks that the header compiles as strict C99 and as C++, runs examples/c/hello_pool.c
-# through a SIGTERM shutdown, and runs examples/c/socket_echo_server.c on TCP port 0 with one
-# request (sent through bash's /dev/tcp) before a SIGTERM.
+# through a SIGTERM shutdown, runs examples/c/socket_echo_server.c on TCP port 0 with one
+# request (sent through bash's /dev/tcp) before a SIGTERM, and runs examples/c/msgqueue_worker.c on a
+# fresh System V key fed 1000 messages by tests/c/msgsend.c before a SIGTERM (the queue is removed).
 #
 # usage: tests/c/run.sh            (from anywhere; CC, CXX and CARGO may be overridden)
 set -u
@@ -90,10 +91,10 @@ run_checked() {
     fi
 }
 
-for program in lifecycle errors socket_echo; do
+for program in lifecycle errors socket_echo msgqueue unixsock; do
     run_checked "$program" dynamic
 done
-for program in lifecycle errors socket_echo; do
+for program in lifecycle errors socket_echo msgqueue unixsock; do
     run_checked "$program" static
 done
 
@@ -171,6 +172,79 @@ socket_example() {
     fi
 }
 socket_example
+
+# The MSGQUEUE example: 2 workers on a fresh key; tests/c/msgsend.c sends 1000 messages; once the
+# queue is empty, SIGTERM; it must print "handled 1000". The keyed queue is removed afterwards.
+msgqueue_example() {
+    local exe="$OUT/msgqueue_worker" log="$OUT/msgqueue_worker.out" name="examples/c/msgqueue_worker.c"
+    local key=$((0x53000000 + ($$ & 0xffff))) sent=1000
+    if ! "$CC" "${CFLAGS[@]}" -o "$exe" "$ROOT/examples/c/msgqueue_worker.c" -L "$LIBDIR" -lprocpool \
+            -Wl,-rpath,"$LIBDIR" 2>"$OUT/msgqueue_worker.cc.err" \
+        || ! "$CC" "${CFLAGS[@]}" -o "$OUT/msgsend" "$ROOT/tests/c/msgsend.c" 2>>"$OUT/msgqueue_worker.cc.err"; then
+        cat "$OUT/msgqueue_worker.cc.err"; fail "$name: does not compile"; return
+    fi
+    remove_queue() {
+        # /proc/sysvipc/msg: key msqid ...; ipcrm may be missing, so the id is removed by key here.
+        if command -v ipcrm >/dev/null; then ipcrm -Q "$key" 2>/dev/null; fi
+    }
+    remove_queue
+    timeout --kill-after=5 30 "$exe" "$key" 2 >"$log" 2>&1 &
+    local pid=$! manager=""
+    for _ in $(seq 100); do
+        manager="$(sed -n 's/^ready \([0-9]*\) .*/\1/p' "$log")"
+        [ -n "$manager" ] && break
+        sleep 0.1
+    done
+    local send_status=1
+    if [ -n "$manager" ]; then
+        timeout 20 "$OUT/msgsend" "$key" "$sent" 32
+        send_status=$?
+        # Wait until the queue of $key is empty (qnum, column 5), at most 10 s.
+        for _ in $(seq 100); do
+            [ "$(awk -v k="$key" '$1 == k { print $5 }' /proc/sysvipc/msg)" = 0 ] && break
+            sleep 0.1
+        done
+        sleep 0.2
+        kill -TERM "$manager"
+    fi
+    wait "$pid"
+    local status=$?
+    local left
+    left="$(awk -v k="$key" '$1 == k { print "yes" }' /proc/sysvipc/msg)"
+    remove_queue
+    if [ $status -eq 0 ] && [ $send_status -eq 0 ] && [ "$(tail -n1 "$log")" = "handled $sent" ] \
+            && [ "$left" = yes ]; then
+        pass "$name (1000 messages counted, SIGTERM shutdown, keyed queue kept)"
+    else
+        echo "---- msgqueue_worker: exit status $status, msgsend status $send_status, queue kept: '$left'; output:"
+        cat "$log"
+        fail "$name (1000 messages counted, SIGTERM shutdown, keyed queue kept)"
+    fi
+}
+msgqueue_example
+
+# The UNIXSOCK example: workers 0 and 1 exchange 200 messages of 1000 bytes, then 4 of 1 MiB with the
+# message bus; worker 0 prints the rate and shuts the pool down.
+unixsock_example() {
+    local exe="$OUT/unixsock_pingpong" name="examples/c/unixsock_pingpong.c"
+    if ! "$CC" "${CFLAGS[@]}" -o "$exe" "$ROOT/examples/c/unixsock_pingpong.c" -L "$LIBDIR" -lprocpool \
+            -Wl,-rpath,"$LIBDIR" 2>"$OUT/unixsock_pingpong.cc.err"; then
+        cat "$OUT/unixsock_pingpong.cc.err"; fail "$name: does not compile"; return
+    fi
+    local ok=1 args
+    for args in "200 1000" "4 1048576 1"; do
+        # shellcheck disable=SC2086
+        timeout --kill-after=5 30 "$exe" $args >"$OUT/unixsock_pingpong.out" 2>&1
+        local status=$?
+        if [ $status -ne 0 ] || ! grep -q '^pingpong .* messages/s$' "$OUT/unixsock_pingpong.out" \
+                || [ "$(tail -n1 "$OUT/unixsock_pingpong.out")" != stopped ]; then
+            echo "---- unixsock_pingpong $args: exit status $status; output:"; cat "$OUT/unixsock_pingpong.out"
+            ok=0
+        fi
+    done
+    if [ $ok -eq 1 ]; then pass "$name (ping-pong without and with the bus)"; else fail "$name"; fi
+}
+unixsock_example
 
 echo
 echo "C ABI tests: $passed passed, $failed failed"
