@@ -72,6 +72,7 @@ pub(crate) fn enter_manager(shared: Shared) -> Result<()> {
     }
     s.role = Role::Manager;
     s.master_pid = std::process::id() as i32;
+    remember_own_pid();
     s.worker_num = shared.worker_num;
     s.worker_id = None;
     s.control_write = shared.control_write;
@@ -95,6 +96,7 @@ pub(crate) fn leave_manager() {
 pub(crate) fn enter_worker(worker_id: usize) -> Option<RawFd> {
     let mut s = STATE.lock();
     s.role = Role::Worker;
+    remember_own_pid();
     s.worker_id = Some(worker_id);
     s.worker_running = true;
     s.detached = false;
@@ -107,6 +109,21 @@ pub(crate) fn enter_worker(worker_id: usize) -> Option<RawFd> {
         }
     }
     s.unix_pairs.get(worker_id).map(|&(_, recv_end)| recv_end)
+}
+
+/// This process's pid, read once when it took its role (getpid is a syscall, and the message bus
+/// stamps it on every message).
+static OWN_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+pub(crate) fn own_pid() -> u32 {
+    match OWN_PID.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => std::process::id(),
+        pid => pid,
+    }
+}
+
+fn remember_own_pid() {
+    OWN_PID.store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// MSGQUEUE: this worker is (or is no longer) blocked waiting for a message.

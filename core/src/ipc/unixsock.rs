@@ -67,7 +67,7 @@ pub(crate) fn send(fd: RawFd, data: &[u8], bus: bool, blocking: Blocking) -> Res
         });
     }
     let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
-    for (header, payload) in message_bus::chunks(data, std::process::id(), message_id) {
+    for (header, payload) in message_bus::chunks(data, crate::runtime::own_pid(), message_id) {
         send_datagram(fd, &header.encode(), payload, blocking)?;
     }
     Ok(())
@@ -78,32 +78,43 @@ fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -
         libc::iovec { iov_base: header.as_ptr() as *mut _, iov_len: header.len() },
         libc::iovec { iov_base: payload.as_ptr() as *mut _, iov_len: payload.len() },
     ];
-    let flags = libc::MSG_NOSIGNAL | if blocking == Blocking::Never { libc::MSG_DONTWAIT } else { 0 };
     loop {
+        // Never block inside sendmsg: a worker must stay able to notice SIGTERM while the
+        // destination's buffer is full (nobody may drain it during a shutdown).
         // SAFETY: sendmsg with iovecs over live buffers.
         let n = unsafe {
             let mut msg: libc::msghdr = std::mem::zeroed();
             msg.msg_iov = iov.as_ptr() as *mut _;
             msg.msg_iovlen = 2;
-            libc::sendmsg(fd, &msg, flags)
+            libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT)
         };
         if n >= 0 {
             return Ok(());
         }
-        if interrupted() && !worker_signals::term_requested() {
-            continue;
+        let full = std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN);
+        if !full && !interrupted() {
+            return Err(Error::last_os("sendmsg (UNIXSOCK)"));
         }
-        if interrupted() {
-            return Err(Error::WrongState("sendMessage interrupted: this worker is stopping".into()));
-        }
-        if std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN) {
+        if full && blocking == Blocking::Never {
             return Err(Error::WrongState(
                 "the destination's socket buffer is full (the manager never waits for it to drain)".into(),
             ));
         }
-        return Err(Error::last_os("sendmsg (UNIXSOCK)"));
+        if worker_signals::term_requested() {
+            return Err(Error::WrongState(
+                "not sent: this worker is stopping and the destination's socket buffer is full".into(),
+            ));
+        }
+        if full {
+            let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+            // SAFETY: poll on one pollfd we own; the timeout bounds how late SIGTERM is noticed.
+            unsafe { libc::poll(&mut pfd, 1, SEND_WAIT_SLICE_MS) };
+        }
     }
 }
+
+/// A worker waiting for room in a destination's buffer looks at its SIGTERM flag this often.
+const SEND_WAIT_SLICE_MS: i32 = 100;
 
 /// Receives one datagram into `buf` (a longer one is cut to the buffer's size); None when nothing
 /// came before `timeout_ms` or a signal arrived.
@@ -132,36 +143,30 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, recv_fd: RawFd, wa
     let bus = config.enable_message_bus;
     let mut buf = vec![0u8; if bus { message_bus::HEADER_LEN + message_bus::CHUNK_PAYLOAD } else { config.max_package_size }];
     let mut reassembler = Reassembler::new();
+    let mut next_partial_check = Instant::now() + PARTIAL_CHECK;
     loop {
         if super::must_leave(ctx) {
             return Outcome::Normal;
         }
-        let timeout = if reassembler.has_partials() { PARTIAL_CHECK.as_millis() as i32 } else { -1 };
-        let mut fds = [
-            libc::pollfd { fd: recv_fd, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
-        ];
-        // SAFETY: poll on an array we own.
-        unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
-        if fds[1].revents != 0 {
-            worker_signals::drain_wake(wake_fd);
-        }
-        if reassembler.has_partials() {
+        if reassembler.has_partials() && Instant::now() >= next_partial_check {
             for (pid, bytes) in reassembler.expire(Instant::now(), process_alive) {
                 warning!("dropped a partial message ({bytes} bytes) from pid {pid}: its sender died or went silent");
             }
+            next_partial_check = Instant::now() + PARTIAL_CHECK;
         }
-        if fds[0].revents == 0 {
+        // Take what is there first; wait only when the socket is empty (one syscall per message
+        // under load instead of poll + recv).
+        // SAFETY: recv into our own buffer.
+        let n = unsafe { libc::recv(recv_fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+        if n < 0 {
+            if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
+                warning!("recv (UNIXSOCK) failed: {}", std::io::Error::last_os_error());
+            }
+            let timeout = if reassembler.has_partials() { PARTIAL_CHECK.as_millis() as i32 } else { -1 };
+            wait_readable(recv_fd, wake_fd, timeout);
             continue;
         }
-        let len = match receive(recv_fd, &mut buf, 0) {
-            Ok(Some(len)) => len,
-            Ok(None) => continue,
-            Err(e) => {
-                warning!("{e}");
-                continue;
-            }
-        };
+        let len = n as usize;
         let outcome = if bus {
             match reassembler.feed(&buf[..len], Instant::now()) {
                 Ok(Some((_sender, message))) => handler.on_message(ctx, &message),
@@ -177,6 +182,19 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, recv_fd: RawFd, wa
         if let Outcome::Fatal { exit_code } = outcome {
             return Outcome::Fatal { exit_code };
         }
+    }
+}
+
+/// Sleeps until `fd` is readable, SIGTERM wrote to the wake pipe, or `timeout_ms` passed.
+fn wait_readable(fd: RawFd, wake_fd: RawFd, timeout_ms: i32) {
+    let mut fds = [
+        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
+    ];
+    // SAFETY: poll on an array we own.
+    unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
+    if fds[1].revents != 0 {
+        worker_signals::drain_wake(wake_fd);
     }
 }
 
