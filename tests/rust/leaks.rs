@@ -1,0 +1,1 @@
+// leaks tests: being written
