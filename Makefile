@@ -16,9 +16,7 @@ build: deps
 	cargo build --workspace
 
 demo: build
-	@echo "== procpool demo: a drop-in Swoole\\Process\\Pool of 4 workers (examples/php/demo.php) =="
-	@echo "== lines starting with [date \$$pid] are the manager's own log (stderr) =="
-	@timeout 60 $(PHP) examples/php/demo.php 2>&1
+	@bash scripts/demo.sh
 
 # Runs the three suites even if one fails, then reports them together.
 test: build

@@ -30,11 +30,11 @@ if (!$pool->listen($target, $port)) {
 }
 
 $pool->on('Start', function (Pool $pool) use ($target, $port) {
-    echo "[manager ", $pool->master_pid, "] listening on $target", $port ? ":$port" : '', " with 2 workers (Ctrl-C to stop)\n";
+    echo "[manager {$pool->master_pid}] listening on $target" . ($port ? ":$port" : '') . " with 2 workers (Ctrl-C to stop)\n";
 });
 
 $pool->on('WorkerStart', function (Pool $pool, int $workerId) {
-    echo "[worker #$workerId pid ", posix_getpid(), "] ready\n";
+    echo "[worker #$workerId pid " . posix_getpid() . "] ready\n";
 });
 
 $pool->on('Message', function (Pool $pool, string $data) {
@@ -45,12 +45,12 @@ $pool->on('Message', function (Pool $pool, string $data) {
     } else {
         $reply = strtoupper($data);
     }
-    echo "[worker #{$pool->workerId} pid ", posix_getpid(), "] ", strlen($data), " bytes in, ", strlen($reply), " bytes out\n";
+    echo "[worker #{$pool->workerId} pid " . posix_getpid() . "] " . strlen($data) . " bytes in, " . strlen($reply) . " bytes out\n";
     $pool->write($reply);
 });
 
 $pool->on('WorkerStop', function (Pool $pool, int $workerId) {
-    echo "[worker #$workerId pid ", posix_getpid(), "] stopped\n";
+    echo "[worker #$workerId pid " . posix_getpid() . "] stopped\n";
 });
 
 $pool->on('Shutdown', function (Pool $pool) {
