@@ -11,6 +11,15 @@
 //!   detach         worker 0 detaches on its first run, then sleeps 1 s and exits
 //!   shutdown       worker 0 asks the pool to shut down from inside WorkerStart
 //!   stranger       the Start callback forks a child of its own that exits at once
+//!   crash          worker 0 prints `crash 0 <pid> <left>` and dies at once (SIGSEGV, or exit 1 when
+//!                  POOL_SCENARIO_CRASH_HOW=exit1) while the number in its crash file is > 0 (it
+//!                  decrements it first), then sleeps like `sleep`; other workers sleep. The crash
+//!                  file is $POOL_SCENARIO_CRASH_FILE, or <tmp>/pool-scenario-crash-<manager pid>;
+//!                  a missing file starts at $POOL_SCENARIO_CRASH_TIMES (default 5). The count lives in
+//!                  a file because each replacement is forked afresh from the manager.
+//!
+//! environment (optional): POOL_SCENARIO_CRASH_THRESHOLD (crash-loop threshold, 0 = off),
+//!   POOL_SCENARIO_CRASH_MAX_DELAY (crash-loop max delay in seconds)
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +54,37 @@ fn first_detach(ctx: &Context) -> bool {
         });
     }
     first
+}
+
+/// `crash`: takes one crash from worker 0's crash file; true when this start must crash.
+fn take_crash(ctx: &Context) -> Option<u64> {
+    let path = std::env::var_os("POOL_SCENARIO_CRASH_FILE").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("pool-scenario-crash-{}", ctx.master_pid().unwrap_or(0)))
+    });
+    let left: u64 = match std::fs::read_to_string(&path) {
+        Ok(text) => text.trim().parse().unwrap_or(0),
+        Err(_) => std::env::var("POOL_SCENARIO_CRASH_TIMES").ok().and_then(|v| v.parse().ok()).unwrap_or(5),
+    };
+    if left == 0 {
+        let _ = std::fs::write(&path, "0");
+        return None;
+    }
+    std::fs::write(&path, (left - 1).to_string()).expect("write the crash file");
+    Some(left - 1)
+}
+
+fn crash_now() -> ! {
+    if std::env::var("POOL_SCENARIO_CRASH_HOW").as_deref() == Ok("exit1") {
+        // SAFETY: ends the process at once.
+        unsafe { libc::_exit(1) };
+    }
+    // SAFETY: Rust's runtime installs a SIGSEGV handler (stack overflow detection) that returns on a
+    // signal sent by kill(); the default action makes this a real death by SIGSEGV.
+    unsafe {
+        libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+        libc::kill(libc::getpid(), libc::SIGSEGV);
+        libc::_exit(99);
+    }
 }
 
 fn pid() -> u32 {
@@ -86,6 +126,15 @@ impl Handler for Scenario {
                 std::thread::sleep(Duration::from_secs(1));
                 say(format!("detached_exit {}", pid()));
             }
+            "crash" if id == 0 => {
+                if let Some(left) = take_crash(ctx) {
+                    say(format!("crash {id} {} {left}", pid()));
+                    crash_now();
+                }
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
             "shutdown" if id == 0 => {
                 say(format!("shutdown_requested {:?}", ctx.shutdown().is_ok()));
                 loop {
@@ -118,6 +167,13 @@ fn main() {
     let mut config = PoolConfig::new(workers, IpcMode::None);
     if let Some(wait) = args.get(3) {
         config.max_wait_time = Duration::from_secs_f64(wait.parse().expect("max_wait_secs must be a number"));
+    }
+    if let Some(threshold) = std::env::var("POOL_SCENARIO_CRASH_THRESHOLD").ok() {
+        config.crash_loop.threshold = threshold.parse().expect("POOL_SCENARIO_CRASH_THRESHOLD must be a number");
+    }
+    if let Some(delay) = std::env::var("POOL_SCENARIO_CRASH_MAX_DELAY").ok() {
+        config.crash_loop.max_delay =
+            Duration::from_secs_f64(delay.parse().expect("POOL_SCENARIO_CRASH_MAX_DELAY must be a number"));
     }
     let mut pool = match Pool::new(config) {
         Ok(pool) => pool,
