@@ -13,8 +13,6 @@ const MAGIC: u32 = u32::from_be_bytes(*b"PPMB");
 pub const CHUNK_PAYLOAD: usize = 64 * 1024 - HEADER_LEN;
 /// A partial message that got no chunk for this long is dropped.
 pub const PARTIAL_TIMEOUT: Duration = Duration::from_secs(10);
-/// Upper bound of what is reserved up front for one message (the rest grows as chunks arrive).
-const MAX_PREALLOCATION: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkHeader {
@@ -109,8 +107,9 @@ impl Reassembler {
                 self.partials.remove(&sender_pid);
                 return Ok(Some((sender_pid, payload.to_vec())));
             }
-            let mut data = Vec::with_capacity((total_len as usize).min(MAX_PREALLOCATION));
-            data.extend_from_slice(payload);
+            // Nothing is reserved on the word of the header (a lying total length would cost
+            // memory per forged sender): the buffer grows with what arrives, see below.
+            let data = payload.to_vec();
             self.partials.insert(sender_pid, Partial { message_id, total_len, data, last_chunk: now });
             return Ok(None);
         }
@@ -123,6 +122,13 @@ impl Reassembler {
             return Err(BusError::OutOfOrder { sender_pid, message_id, offset, expected });
         }
         let partial = self.partials.get_mut(&sender_pid).expect("checked above");
+        // Doubling, capped at the total length (which this chunk fits in): at most twice what was
+        // received is held, and a whole message ends with no spare capacity.
+        let needed = partial.data.len() + payload.len();
+        if needed > partial.data.capacity() {
+            let doubled = (2 * partial.data.len() as u64).min(total_len) as usize;
+            partial.data.reserve_exact(needed.max(doubled) - partial.data.len());
+        }
         partial.data.extend_from_slice(payload);
         partial.last_chunk = now;
         if partial.data.len() as u64 == total_len {
