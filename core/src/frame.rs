@@ -25,11 +25,13 @@ pub struct FrameReader {
     header_filled: usize,
     body: Vec<u8>,
     body_filled: usize,
+    /// Once refused, a connection stays refused: later commits repeat the error.
+    failed: Option<FrameError>,
 }
 
 impl FrameReader {
     pub fn new(max_len: usize) -> FrameReader {
-        FrameReader { max_len, header: [0; HEADER_LEN], header_filled: 0, body: Vec::new(), body_filled: 0 }
+        FrameReader { max_len, header: [0; HEADER_LEN], header_filled: 0, body: Vec::new(), body_filled: 0, failed: None }
     }
 
     /// Where the next read should land: the rest of the header, then the rest of the body.
@@ -44,6 +46,17 @@ impl FrameReader {
 
     /// Records that `n` bytes were read into `spare()`.
     pub fn commit(&mut self, n: usize) -> Result<Progress, FrameError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let progress = self.advance(n);
+        if let Err(error) = &progress {
+            self.failed = Some(error.clone());
+        }
+        progress
+    }
+
+    fn advance(&mut self, n: usize) -> Result<Progress, FrameError> {
         if self.header_filled < HEADER_LEN {
             self.header_filled += n;
             if self.header_filled < HEADER_LEN {
@@ -129,6 +142,13 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_frame_stays_refused() {
+        let mut r = FrameReader::new(10);
+        assert_eq!(feed(&mut r, b"\0\0\0\0", 4), Err(FrameError::Empty));
+        assert_eq!(r.commit(0), Err(FrameError::Empty));
+    }
+
+    #[test]
     fn a_frame_of_exactly_max_len_is_accepted() {
         let mut r = FrameReader::new(3);
         assert_eq!(feed(&mut r, b"\0\0\0\x03abc", 7), Ok(Progress::Complete(b"abc".to_vec())));
@@ -139,3 +159,7 @@ mod tests {
         assert_eq!(reply_header(258), Some([0, 0, 1, 2]));
     }
 }
+
+#[cfg(test)]
+#[path = "frame_fuzz_regressions.rs"]
+mod fuzz_regressions;

@@ -160,3 +160,7 @@ impl Reassembler {
 #[cfg(test)]
 #[path = "message_bus_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "message_bus_fuzz_regressions.rs"]
+mod fuzz_regressions;
