@@ -12,15 +12,15 @@ use crate::config::{IpcMode, LogLevel, PoolConfig};
 use crate::control::{self, ControlPipe, Notice};
 use crate::error::{Error, Result};
 use crate::handler::Handler;
-use crate::log::info;
-use crate::worker_table::WorkerTable;
-use crate::runtime::{self, Context};
-use crate::signals::ManagerSignals;
-use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
 use crate::ipc::msgqueue::MsgQueue;
 use crate::ipc::unixsock::SocketPairs;
 use crate::listener::Listener;
+use crate::log::info;
+use crate::runtime::{self, Context};
+use crate::signals::ManagerSignals;
+use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
 use crate::worker::{self, WorkerEnv};
+use crate::worker_table::WorkerTable;
 
 /// A pool of worker processes. Configure it, then `start` it; `start` blocks until shutdown.
 pub struct Pool {
@@ -72,13 +72,11 @@ impl Pool {
             return Err(Error::AlreadyStarted);
         }
         self.config.validate()?;
-        match self.config.ipc_mode {
-            IpcMode::None => {}
-            IpcMode::Socket if self.listener.is_none() => return Err(Error::NotListening),
-            IpcMode::Socket | IpcMode::MsgQueue | IpcMode::UnixSock => {}
+        if self.config.ipc_mode == IpcMode::Socket && self.listener.is_none() {
+            return Err(Error::NotListening);
         }
         crate::log::set_level(effective_log_level(self.config.log_level));
-        let pids = Arc::new(WorkerTable::new(self.config.worker_num)?);
+        let table = Arc::new(WorkerTable::new(self.config.worker_num)?);
         let control = ControlPipe::new()?;
         // Opened before anything is forked: a queue that cannot be opened is start()'s error, not a
         // worker that fails and is respawned for ever.
@@ -94,15 +92,12 @@ impl Pool {
         let shared = runtime::Shared {
             worker_num: self.config.worker_num,
             control_write: control.write.as_raw_fd(),
-            table: pids.clone(),
+            table: table.clone(),
             queue_id,
             unix_pairs: socket_pairs.as_ref().map(SocketPairs::raw).unwrap_or_default(),
             message_bus: self.config.enable_message_bus,
         };
-        if let Err(e) = runtime::enter_manager(shared) {
-            remove_if_private(queue.as_ref());
-            return Err(e);
-        }
+        runtime::enter_manager(shared)?;
         self.started = true;
         // Leave the manager role even if a callback panics through run_manager.
         struct LeaveManager;
@@ -113,17 +108,9 @@ impl Pool {
         }
         let _leave = LeaveManager;
         let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
-        let result = run_manager(&self.config, handler, &control, &pids, WorkerIpc { listen_fd, queue_id });
+        let result = run_manager(&self.config, handler, &control, &table, WorkerIpc { listen_fd, queue_id });
         self.listener = None;
-        remove_if_private(queue.as_ref());
         result
-    }
-}
-
-/// A private queue (key 0) lives as long as its pool; a keyed one keeps its messages for the next run.
-fn remove_if_private(queue: Option<&MsgQueue>) {
-    if let Some(queue) = queue.filter(|q| q.is_private()) {
-        queue.remove();
     }
 }
 
@@ -143,7 +130,7 @@ fn run_manager(
     config: &PoolConfig,
     handler: &mut dyn Handler,
     control: &ControlPipe,
-    pids: &WorkerTable,
+    table: &WorkerTable,
     ipc: WorkerIpc,
 ) -> Result<()> {
     let signals = ManagerSignals::block()?;
@@ -154,7 +141,7 @@ fn run_manager(
     info!("manager pid {} starting {} workers", std::process::id(), config.worker_num);
     let mut ops = ForkOps {
         handler,
-        pids,
+        table,
         env: WorkerEnv {
             config,
             signal_fd: signals.raw_fd(),
@@ -224,7 +211,7 @@ fn resignal_waiting_workers(supervisor: &Supervisor, ops: &mut ForkOps, next: Op
         Some(at) if now < at => Some(at),
         Some(_) => {
             for (id, pid) in stopping {
-                if ops.pids.is_waiting(id) {
+                if ops.table.is_waiting(id) {
                     ops.kill(pid, libc::SIGTERM);
                 }
             }
@@ -266,7 +253,7 @@ fn reap_children(supervisor: &mut Supervisor, ops: &mut ForkOps) {
 /// The real `ProcessOps`: fork, kill(2), the monotonic clock, and the shared pid table.
 struct ForkOps<'a> {
     handler: &'a mut dyn Handler,
-    pids: &'a WorkerTable,
+    table: &'a WorkerTable,
     env: WorkerEnv<'a>,
 }
 
@@ -281,7 +268,7 @@ impl ProcessOps for ForkOps<'_> {
             0 => {
                 // The child's own pid goes into the table at once, so it can read it back before the
                 // manager gets to record it.
-                self.pids.set_pid(worker_id, std::process::id() as i32);
+                self.table.set_pid(worker_id, std::process::id() as i32);
                 worker::run(self.handler, worker_id, &self.env)
             }
             pid => Ok(pid),
@@ -298,6 +285,6 @@ impl ProcessOps for ForkOps<'_> {
     }
 
     fn slot_changed(&mut self, worker_id: usize, pid: Option<Pid>) {
-        self.pids.set_pid(worker_id, pid.unwrap_or(0));
+        self.table.set_pid(worker_id, pid.unwrap_or(0));
     }
 }

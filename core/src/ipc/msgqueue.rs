@@ -18,10 +18,13 @@ const MTYPE_LEN: usize = std::mem::size_of::<libc::c_long>();
 /// The type `push()` gives its messages (receivers take any type).
 const PUSH_TYPE: libc::c_long = 1;
 
+/// The pool's queue. A private queue (key 0) lives as long as its pool and is removed when this is
+/// dropped in the process that opened it; a keyed one stays, with its messages, for the next run.
 #[derive(Debug)]
 pub struct MsgQueue {
     id: i32,
     key: i64,
+    owner_pid: u32,
 }
 
 impl MsgQueue {
@@ -33,21 +36,24 @@ impl MsgQueue {
         if id < 0 {
             return Err(Error::last_os(format!("msgget(key {key:#x}): cannot open the message queue")));
         }
-        Ok(MsgQueue { id, key })
+        Ok(MsgQueue { id, key, owner_pid: std::process::id() })
     }
 
     pub fn id(&self) -> i32 {
         self.id
     }
 
-    /// Removes the queue (done for private queues when the pool ends; keyed ones stay).
-    pub fn remove(&self) {
-        // SAFETY: msgctl(IPC_RMID) on our queue id.
-        unsafe { libc::msgctl(self.id, libc::IPC_RMID, std::ptr::null_mut()) };
-    }
-
     pub fn is_private(&self) -> bool {
         self.key == 0
+    }
+}
+
+impl Drop for MsgQueue {
+    fn drop(&mut self) {
+        if self.is_private() && std::process::id() == self.owner_pid {
+            // SAFETY: msgctl(IPC_RMID) on the queue this process created.
+            unsafe { libc::msgctl(self.id, libc::IPC_RMID, std::ptr::null_mut()) };
+        }
     }
 }
 
