@@ -30,7 +30,7 @@ struct State {
     worker_running: bool,
     detached: bool,
     control_write: RawFd,
-    pids: Option<Arc<WorkerTable>>,
+    table: Option<Arc<WorkerTable>>,
     /// SOCKET: the reply of the request in hand; None outside `Message`.
     reply: Option<Vec<u8>>,
     /// MSGQUEUE: the queue's id, for push()/pop().
@@ -58,7 +58,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     worker_running: false,
     detached: false,
     control_write: -1,
-    pids: None,
+    table: None,
     reply: None,
     queue_id: None,
     unix_pairs: Vec::new(),
@@ -76,7 +76,7 @@ pub(crate) fn enter_manager(shared: Shared) -> Result<()> {
     s.worker_num = shared.worker_num;
     s.worker_id = None;
     s.control_write = shared.control_write;
-    s.pids = Some(shared.table);
+    s.table = Some(shared.table);
     s.queue_id = shared.queue_id;
     s.unix_pairs = shared.unix_pairs;
     s.message_bus = shared.message_bus;
@@ -87,7 +87,7 @@ pub(crate) fn leave_manager() {
     let mut s = STATE.lock();
     s.role = Role::Idle;
     s.control_write = -1;
-    s.pids = None;
+    s.table = None;
     s.queue_id = None;
     s.unix_pairs.clear();
 }
@@ -129,7 +129,7 @@ fn remember_own_pid() {
 /// MSGQUEUE: this worker is (or is no longer) blocked waiting for a message.
 pub(crate) fn set_waiting(waiting: bool) {
     let s = STATE.lock();
-    if let (Some(id), Some(table)) = (s.worker_id, s.pids.as_ref()) {
+    if let (Some(id), Some(table)) = (s.worker_id, s.table.as_ref()) {
         table.set_waiting(id, waiting);
     }
 }
@@ -192,7 +192,7 @@ impl Context {
         if s.role == Role::Worker && s.worker_id == Some(id) && !s.detached {
             return Some(std::process::id() as i32);
         }
-        s.pids.as_ref().and_then(|table| table.pid(id))
+        s.table.as_ref().and_then(|table| table.pid(id))
     }
 
     /// Starts the graceful shutdown: SIGTERM to the manager, from the manager itself or a worker.
