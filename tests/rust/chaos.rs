@@ -31,15 +31,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 const WORKERS: usize = 4;
 /// The longest any single expected event may take.
@@ -58,111 +59,14 @@ fn chaos_duration() -> Duration {
 // The pool process
 // ---------------------------------------------------------------------------------------------
 
-struct PoolProc {
-    child: Option<Child>,
-    /// The scenario process = the manager = the process group id.
-    pid: i32,
-    lines: Arc<Mutex<Vec<String>>>,
-    eof: Arc<AtomicBool>,
-}
-
 impl PoolProc {
     fn spawn(mode: &str, behaviour: &str, env: &[(&str, String)]) -> PoolProc {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two fresh fds into the array.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
-        // SAFETY: both fds were just created and belong to nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let write2 = write.try_clone().expect("dup pipe");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chaos-scenario"));
-        cmd.arg(mode).arg(WORKERS.to_string()).arg(behaviour);
-        cmd.env("PROCPOOL_LOG", "warning").stdin(Stdio::null()).stdout(Stdio::from(write)).stderr(Stdio::from(write2)).process_group(0);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        // SAFETY: only fcntl (async-signal-safe): fds the harness inherited must not leak into the pool.
-        unsafe {
-            cmd.pre_exec(|| {
-                for fd in 3..1024 {
-                    let flags = libc::fcntl(fd, libc::F_GETFD);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn chaos-scenario");
-        drop(cmd);
-        let pid = child.id() as i32;
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let eof = Arc::new(AtomicBool::new(false));
-        {
-            let (lines, eof) = (lines.clone(), eof.clone());
-            thread::spawn(move || {
-                let reader = BufReader::new(File::from(read));
-                for line in reader.lines() {
-                    let Ok(line) = line else { break };
-                    lines.lock().unwrap().push(line);
-                }
-                eof.store(true, Ordering::SeqCst);
-            });
-        }
-        PoolProc { child: Some(child), pid, lines, eof }
-    }
-
-    fn snapshot(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    fn transcript_tail(&self) -> String {
-        let lines = self.lines.lock().unwrap();
-        let from = lines.len().saturating_sub(60);
-        lines[from..].join("\n")
-    }
-
-    /// Waits until `cond` holds over all lines received so far.
-    fn wait_until<F: Fn(&[String]) -> bool>(&self, what: &str, timeout: Duration, cond: F) {
-        let until = Instant::now() + timeout;
-        loop {
-            if cond(&self.lines.lock().unwrap()) {
-                return;
-            }
-            if Instant::now() >= until {
-                panic!("timed out ({timeout:?}) waiting for {what}\n--- last lines ---\n{}\n---", self.transcript_tail());
-            }
-            thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn count(&self, prefix: &str) -> usize {
-        self.lines.lock().unwrap().iter().filter(|l| l.starts_with(prefix)).count()
-    }
-
-    fn wait_started(&self) {
-        self.wait_until("start", DEADLINE, |l| l.iter().any(|l| l.starts_with("start ")));
-        self.wait_until("4 workers", DEADLINE, |l| l.iter().filter(|l| l.starts_with("worker_start ")).count() >= WORKERS);
-        self.wait_until("4 children", DEADLINE, |_| children(self.pid).len() == WORKERS);
+        PoolProc::spawn_with("warning", mode, WORKERS, behaviour, env)
     }
 
     /// SIGTERM, then the manager must print `returned` and exit 0 within the deadline.
     fn shut_down(&mut self) {
-        send(self.pid, libc::SIGTERM);
-        let until = Instant::now() + Duration::from_secs(10);
-        let child = self.child.as_mut().unwrap();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < until, "the manager did not exit after SIGTERM\n{}", self.transcript_tail());
-            thread::sleep(Duration::from_millis(10));
-        };
-        self.child = None;
-        let until = Instant::now() + DEADLINE;
-        while !self.eof.load(Ordering::SeqCst) && Instant::now() < until {
-            thread::sleep(Duration::from_millis(5));
-        }
-        assert!(status.success(), "the manager exited with {status:?} (signal {:?})\n{}", status.signal(), self.transcript_tail());
+        self.sigterm_and_wait_exit();
         assert!(self.count("returned") == 1, "start() returned\n{}", self.transcript_tail());
         // SAFETY: kill(2) with signal 0 on our own process group.
         let rc = unsafe { libc::kill(-self.pid, 0) };
@@ -170,52 +74,9 @@ impl PoolProc {
     }
 }
 
-impl Drop for PoolProc {
-    fn drop(&mut self) {
-        // SAFETY: the group was made by process_group(0) for this pool only.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        thread::sleep(Duration::from_millis(20));
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Removes a file when dropped (a socket or flag file of a test that may panic).
-struct RemoveFile(String);
-
-impl Drop for RemoveFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn send(pid: i32, sig: i32) {
-    // SAFETY: kill(2) on a pid of our pool.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
-}
-
-/// The children of `pid` (single-threaded manager: its main task's list), zombies included.
-fn children(pid: i32) -> Vec<i32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|s| s.parse().ok())
-        .collect()
-}
-
-/// The state letter of /proc/<pid>/stat.
-fn proc_state(pid: i32) -> Option<char> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    text[text.rfind(')')? + 2..].chars().next()
-}
 
 fn monotonic_ns() -> u128 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -564,34 +425,6 @@ fn chaos_socket() {
 // --- MSGQUEUE ------------------------------------------------------------------------------------
 
 const MTYPE_LEN: usize = std::mem::size_of::<libc::c_long>();
-
-fn queue_of(key: i64) -> Option<i32> {
-    // SAFETY: msgget with plain values, no IPC_CREAT.
-    let id = unsafe { libc::msgget(key as libc::key_t, 0) };
-    (id >= 0).then_some(id)
-}
-
-/// Removes the queue of the key when dropped (made before the pool, so dropped after its guard).
-struct KeyGuard(i64);
-
-impl KeyGuard {
-    fn new(key: i64) -> KeyGuard {
-        if let Some(id) = queue_of(key) {
-            // SAFETY: msgctl(IPC_RMID) ignores the buffer.
-            unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
-        }
-        KeyGuard(key)
-    }
-}
-
-impl Drop for KeyGuard {
-    fn drop(&mut self) {
-        if let Some(id) = queue_of(self.0) {
-            // SAFETY: as above.
-            unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
-        }
-    }
-}
 
 fn send_msg(id: i32, data: &[u8], timeout: Duration) -> bool {
     let mut buf = Vec::with_capacity(MTYPE_LEN + data.len());

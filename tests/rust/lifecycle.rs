@@ -11,226 +11,36 @@
 //! Nothing may hang: every wait has a deadline, and a guard SIGKILLs the whole process group when
 //! the test ends, whether it passed or panicked.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::collections::HashSet;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// The longest any single expected event may take.
 const DEADLINE: Duration = Duration::from_secs(5);
 
 // ---------------------------------------------------------------------------------------------
-// The scenario process and its output stream
+// The scenario process and its output stream (the shared harness in support/process.rs)
 // ---------------------------------------------------------------------------------------------
-
-struct Scenario {
-    child: Option<Child>,
-    /// The pid of the scenario process = the manager = the process group id.
-    pid: i32,
-    rx: Receiver<String>,
-    /// Every line received so far, in order.
-    lines: Vec<String>,
-    /// Index into `lines` of the next line `expect` looks at.
-    cursor: usize,
-    eof: bool,
-}
 
 impl Scenario {
     fn spawn(workers: usize, behaviour: &str, max_wait: Option<f64>) -> Scenario {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two fresh fds into the array.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
-        // SAFETY: both fds were just created and belong to nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let write2 = write.try_clone().expect("dup pipe");
-
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pool-scenario"));
         cmd.arg(workers.to_string()).arg(behaviour);
         if let Some(w) = max_wait {
             cmd.arg(w.to_string());
         }
-        cmd.env("PROCPOOL_LOG", "info")
-            .env_remove("DETACHED_ONCE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(write))
-            .stderr(Stdio::from(write2))
-            .process_group(0);
-        // SAFETY: only fcntl, which is async-signal-safe. Whatever fds the test harness inherited
-        // without close-on-exec (e.g. a jobserver pipe) must not leak into the pool, so that the fd
-        // hygiene test sees exactly what the pool itself opens.
-        unsafe {
-            cmd.pre_exec(|| {
-                for fd in 3..4096 {
-                    let flags = libc::fcntl(fd, libc::F_GETFD);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn pool-scenario");
-        drop(cmd); // closes our copies of the pipe's write end, so EOF comes when the pool's processes end
-        let pid = child.id() as i32;
-
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let reader = BufReader::new(File::from(read));
-            for line in reader.lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Scenario { child: Some(child), pid, rx, lines: Vec::new(), cursor: 0, eof: false }
-    }
-
-    fn transcript(&self) -> String {
-        self.lines.join("\n")
-    }
-
-    /// Receives one more line into `lines`, waiting until `until`. False on timeout or EOF.
-    fn pull(&mut self, until: Instant) -> bool {
-        if self.eof {
-            return false;
-        }
-        let left = until.saturating_duration_since(Instant::now());
-        match self.rx.recv_timeout(left) {
-            Ok(line) => {
-                self.lines.push(line);
-                true
-            }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.eof = true;
-                false
-            }
-        }
-    }
-
-    /// Waits (at most `timeout`) for the next line, after the cursor, that matches `pred`; moves the
-    /// cursor past it. Panics with the whole transcript when it does not come.
-    fn expect_within<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> String {
-        let until = Instant::now() + timeout;
-        loop {
-            while self.cursor < self.lines.len() {
-                let i = self.cursor;
-                self.cursor += 1;
-                if pred(&self.lines[i]) {
-                    return self.lines[i].clone();
-                }
-            }
-            if !self.pull(until) {
-                panic!(
-                    "timed out ({timeout:?}{}) waiting for {what}\n--- transcript ---\n{}\n---",
-                    if self.eof { ", output closed" } else { "" },
-                    self.transcript()
-                );
-            }
-        }
-    }
-
-    fn expect<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> String {
-        self.expect_within(what, DEADLINE, pred)
-    }
-
-    /// Collects every line that arrives during `period` (the cursor does not move).
-    fn gather(&mut self, period: Duration) {
-        let until = Instant::now() + period;
-        while Instant::now() < until {
-            if !self.pull(until) && self.eof {
-                thread::sleep(until.saturating_duration_since(Instant::now()));
-            }
-        }
-    }
-
-    /// `start <pid>`: the manager's pid, which must be the scenario process itself.
-    fn expect_start(&mut self) -> i32 {
-        let line = self.expect("start", |l| l.starts_with("start "));
-        let pid: i32 = line[6..].trim().parse().unwrap();
-        assert_eq!(pid, self.pid, "the manager is the scenario process");
-        pid
-    }
-
-    /// Waits for `worker_start <id> <pid>` with this id; returns the pid.
-    fn expect_worker_start(&mut self, id: usize) -> i32 {
-        let line = self.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
-        event(&line, "worker_start").unwrap().1
-    }
-
-    /// Waits for one `worker_start` of each id in 0..n (any order); returns the pids by id.
-    fn expect_all_started(&mut self, n: usize) -> Vec<i32> {
-        let mut pids: HashMap<usize, i32> = HashMap::new();
-        while pids.len() < n {
-            let line = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
-                event(l, "worker_start").is_some_and(|(i, _)| !pids.contains_key(&i))
-            });
-            let (id, pid) = event(&line, "worker_start").unwrap();
-            assert!(id < n, "worker id {id} out of range 0..{n}");
-            pids.insert(id, pid);
-        }
-        (0..n).map(|i| pids[&i]).collect()
-    }
-
-    fn signal(&self, sig: i32) {
-        send(self.pid, sig);
-    }
-
-    /// Waits for the scenario process to exit (reaps it).
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let until = Instant::now() + timeout;
-        let child = self.child.as_mut().expect("child already waited for");
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                return status;
-            }
-            if Instant::now() >= until {
-                // Pull what is there so the panic message shows it.
-                while self.pull(Instant::now() + Duration::from_millis(50)) {}
-                panic!("the scenario process did not exit within {timeout:?}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Lines that are warnings of the manager or a worker.
-    fn warnings(&self) -> Vec<&String> {
-        self.lines.iter().filter(|l| is_log(l) && l.contains("\tWARNING\t")).collect()
-    }
-
-    /// All `worker_start` events seen so far: (id, pid).
-    fn starts(&self) -> Vec<(usize, i32)> {
-        self.lines.iter().filter_map(|l| event(l, "worker_start")).collect()
+        cmd.env("PROCPOOL_LOG", "info").env_remove("DETACHED_ONCE");
+        Scenario::from_command(cmd, "pool-scenario", ())
     }
 
     fn count_starts(&self, id: usize) -> usize {
         self.starts().iter().filter(|(i, _)| *i == id).count()
-    }
-
-    /// Pulls lines until `cond` holds for what has been received (at most `timeout`).
-    fn wait_until<F: Fn(&Scenario) -> bool>(&mut self, what: &str, timeout: Duration, cond: F) {
-        if !self.try_wait_until(timeout, cond) {
-            panic!("timed out ({timeout:?}) waiting for {what}\n--- transcript ---\n{}\n---", self.transcript());
-        }
-    }
-
-    /// Like `wait_until`, but false on timeout. Moves the cursor to the end on success.
-    fn try_wait_until<F: Fn(&Scenario) -> bool>(&mut self, timeout: Duration, cond: F) -> bool {
-        let until = Instant::now() + timeout;
-        while !cond(self) {
-            if !self.pull(until) {
-                return false;
-            }
-        }
-        self.cursor = self.lines.len();
-        true
     }
 
     fn has<F: Fn(&str) -> bool>(&self, pred: F) -> bool {
@@ -250,101 +60,9 @@ impl Scenario {
     }
 }
 
-impl Drop for Scenario {
-    fn drop(&mut self) {
-        // Kill everything left in the group (manager, workers, detached processes), twice in case a
-        // fork was in flight, then reap the scenario process itself.
-        // SAFETY: the group was made by process_group(0) for this scenario only.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        thread::sleep(Duration::from_millis(20));
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Parses `<kind> <id> <pid>`.
-fn event(line: &str, kind: &str) -> Option<(usize, i32)> {
-    let mut parts = line.split_whitespace();
-    if parts.next()? != kind {
-        return None;
-    }
-    let id = parts.next()?.parse().ok()?;
-    let pid = parts.next()?.parse().ok()?;
-    Some((id, pid))
-}
-
-fn is_log(line: &str) -> bool {
-    line.starts_with('[')
-}
-
-fn send(pid: i32, sig: i32) {
-    // SAFETY: kill(2) on a pid of our scenario.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
-}
-
-/// True while `pid` exists (also as a zombie).
-fn exists(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    let rc = unsafe { libc::kill(pid, 0) };
-    !(rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
-}
-
-/// Waits until `pid` no longer exists at all (reaped); false on timeout.
-fn wait_gone(pid: i32, timeout: Duration) -> bool {
-    let until = Instant::now() + timeout;
-    while exists(pid) {
-        if Instant::now() >= until {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
-
-/// (state, ppid) from /proc/<pid>/stat.
-fn proc_stat(pid: i32) -> Option<(char, i32)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &text[text.rfind(')')? + 2..];
-    let mut parts = after.split_whitespace();
-    let state = parts.next()?.chars().next()?;
-    let ppid = parts.next()?.parse().ok()?;
-    Some((state, ppid))
-}
-
-/// Pids of the zombie children of `ppid`.
-fn zombie_children(ppid: i32) -> HashSet<i32> {
-    let mut out = HashSet::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        if let Some(('Z', parent)) = proc_stat(pid) {
-            if parent == ppid {
-                out.insert(pid);
-            }
-        }
-    }
-    out
-}
-
-/// fd number → readlink target, from /proc/<pid>/fd.
-fn open_fds(pid: i32) -> HashMap<i32, String> {
-    let mut out = HashMap::new();
-    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).expect("read /proc/<pid>/fd").flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        if let Ok(target) = std::fs::read_link(entry.path()) {
-            out.insert(fd, target.to_string_lossy().into_owned());
-        }
-    }
-    out
-}
-
 /// Graceful end of a scenario whose workers die of (or handle) SIGTERM: `shutdown`, `returned`, exit 0.
 fn shut_down(s: &mut Scenario) {
     s.signal(libc::SIGTERM);

@@ -12,16 +12,15 @@
 //! runs) never share a queue. Nothing here needs special rights or changes a system setting.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// The longest any single expected event may take.
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -40,52 +39,6 @@ fn unique_key(slot: u32) -> i64 {
 
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-/// The id of the existing queue of `key`, if any.
-fn queue_of(key: i64) -> Option<i32> {
-    // SAFETY: msgget with plain values, no IPC_CREAT.
-    let id = unsafe { libc::msgget(key as libc::key_t, 0) };
-    (id >= 0).then_some(id)
-}
-
-fn remove_queue(id: i32) {
-    // SAFETY: msgctl(IPC_RMID) ignores the buffer.
-    unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
-}
-
-/// Removes the queue of `key` when dropped (if there is one then). Made before the pool, so that it
-/// is dropped after the scenario's guard has killed the pool.
-struct KeyGuard(i64);
-
-impl KeyGuard {
-    /// Also removes a queue left with this key by an earlier, killed run.
-    fn new(key: i64) -> KeyGuard {
-        if let Some(id) = queue_of(key) {
-            remove_queue(id);
-        }
-        KeyGuard(key)
-    }
-
-    /// Creates the queue (0600) from the test, as a producer that runs before the pool would.
-    fn create(&self) -> i32 {
-        // SAFETY: msgget with plain values.
-        let id = unsafe { libc::msgget(self.0 as libc::key_t, libc::IPC_CREAT | libc::IPC_EXCL | 0o600) };
-        assert!(id >= 0, "msgget(create {:#x}): {}", self.0, std::io::Error::last_os_error());
-        id
-    }
-
-    fn id(&self) -> i32 {
-        queue_of(self.0).unwrap_or_else(|| panic!("no queue with key {:#x}", self.0))
-    }
-}
-
-impl Drop for KeyGuard {
-    fn drop(&mut self) {
-        if let Some(id) = queue_of(self.0) {
-            remove_queue(id);
-        }
-    }
 }
 
 /// msgsnd with IPC_NOWAIT, retried while the queue is full (workers drain it) until `timeout`.
@@ -205,60 +158,28 @@ impl Rng {
 // The scenario process and its output stream
 // ---------------------------------------------------------------------------------------------
 
-struct Scenario {
-    child: Option<Child>,
-    /// The pid of the scenario process = the manager = the process group id.
-    pid: i32,
-    rx: Receiver<String>,
-    lines: Vec<String>,
-    cursor: usize,
-    eof: bool,
+/// Long transcripts show their last 400 lines; `wait_until` leaves the cursor where it is; the
+/// scenario's output is read to the end once it exited.
+struct Mq;
+
+impl Flavor for Mq {
+    const TRANSCRIPT: Transcript = Transcript::Tail(400);
+    const WAIT_UNTIL_MOVES_CURSOR: bool = false;
+    const AFTER_EXIT: AfterExit = AfterExit::UntilEof(DEADLINE);
+    const EXIT_POLL: Duration = Duration::from_millis(2);
 }
+
+type Scenario = support::Scenario<Mq>;
 
 impl Scenario {
     fn spawn(workers: usize, key: i64, behaviour: &str, max_wait: f64, perms: Option<u32>) -> Scenario {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two fresh fds into the array.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
-        // SAFETY: both fds were just created and belong to nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let write2 = write.try_clone().expect("dup pipe");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_msgqueue-scenario"));
         cmd.arg(workers.to_string()).arg(key.to_string()).arg(behaviour).arg(max_wait.to_string());
         if let Some(p) = perms {
             cmd.arg(format!("{p:o}"));
         }
-        cmd.env("PROCPOOL_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(write))
-            .stderr(Stdio::from(write2))
-            .process_group(0);
-        // SAFETY: only fcntl, which is async-signal-safe: fds of this test process (other tests'
-        // pipes) must not leak into the pool.
-        unsafe {
-            cmd.pre_exec(|| {
-                for fd in 3..4096 {
-                    let flags = libc::fcntl(fd, libc::F_GETFD);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn msgqueue-scenario");
-        drop(cmd);
-        let pid = child.id() as i32;
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(File::from(read)).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Scenario { child: Some(child), pid, rx, lines: Vec::new(), cursor: 0, eof: false }
+        cmd.env("PROCPOOL_LOG", "info");
+        Scenario::from_command(cmd, "msgqueue-scenario", Mq)
     }
 
     /// Spawns a pool and waits until all its workers started; returns the worker pids by id.
@@ -268,119 +189,6 @@ impl Scenario {
         assert_eq!(line, format!("start {}", s.pid), "the manager is the scenario process\n{}", s.transcript());
         let pids = s.expect_all_started(workers);
         (s, pids)
-    }
-
-    fn transcript(&self) -> String {
-        let n = self.lines.len();
-        if n > 400 {
-            format!("[{} lines omitted]\n{}", n - 400, self.lines[n - 400..].join("\n"))
-        } else {
-            self.lines.join("\n")
-        }
-    }
-
-    fn pull(&mut self, until: Instant) -> bool {
-        if self.eof {
-            return false;
-        }
-        match self.rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                self.lines.push(line);
-                true
-            }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.eof = true;
-                false
-            }
-        }
-    }
-
-    /// Takes every line already arrived, without waiting.
-    fn pull_ready(&mut self) {
-        while let Ok(line) = self.rx.try_recv() {
-            self.lines.push(line);
-        }
-    }
-
-    fn expect_within<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> String {
-        let until = Instant::now() + timeout;
-        loop {
-            while self.cursor < self.lines.len() {
-                let i = self.cursor;
-                self.cursor += 1;
-                if pred(&self.lines[i]) {
-                    return self.lines[i].clone();
-                }
-            }
-            if !self.pull(until) {
-                panic!(
-                    "timed out ({timeout:?}{}) waiting for {what}\n--- transcript ---\n{}\n---",
-                    if self.eof { ", output closed" } else { "" },
-                    self.transcript()
-                );
-            }
-        }
-    }
-
-    fn expect<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> String {
-        self.expect_within(what, DEADLINE, pred)
-    }
-
-    fn expect_all_started(&mut self, n: usize) -> Vec<i32> {
-        let mut pids: HashMap<usize, i32> = HashMap::new();
-        while pids.len() < n {
-            let line = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
-                event(l, "worker_start").is_some_and(|(i, _)| !pids.contains_key(&i))
-            });
-            let (id, pid) = event(&line, "worker_start").unwrap();
-            assert!(id < n, "worker id {id} out of range 0..{n}");
-            pids.insert(id, pid);
-        }
-        (0..n).map(|i| pids[&i]).collect()
-    }
-
-    /// Pulls lines until `cond` holds (at most `timeout`); panics with the transcript otherwise.
-    fn wait_until<F: Fn(&Scenario) -> bool>(&mut self, what: &str, timeout: Duration, cond: F) {
-        let until = Instant::now() + timeout;
-        while !cond(self) {
-            if !self.pull(until) && (self.eof || Instant::now() >= until) {
-                panic!("timed out ({timeout:?}) waiting for {what}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-        }
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our scenario's manager.
-        let rc = unsafe { libc::kill(self.pid, sig) };
-        assert_eq!(rc, 0, "kill({}, {sig}): {}", self.pid, std::io::Error::last_os_error());
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let until = Instant::now() + timeout;
-        let child = self.child.as_mut().expect("child already waited for");
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                // The pipe closes once the last worker is gone too: collect every line.
-                let until = Instant::now() + DEADLINE;
-                while self.pull(until) {}
-                return status;
-            }
-            if Instant::now() >= until {
-                while self.pull(Instant::now() + Duration::from_millis(50)) {}
-                panic!("the scenario process did not exit within {timeout:?}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-            thread::sleep(Duration::from_millis(2));
-        }
-    }
-
-    fn warnings(&self) -> Vec<&String> {
-        self.lines.iter().filter(|l| l.starts_with('[') && l.contains("\tWARNING\t")).collect()
-    }
-
-    fn stops(&self) -> Vec<(usize, i32)> {
-        self.lines.iter().filter_map(|l| event(l, "worker_stop")).collect()
     }
 
     /// Payloads of the `msg` (or `pop`) lines, in order.
@@ -401,27 +209,6 @@ impl Scenario {
     }
 }
 
-impl Drop for Scenario {
-    fn drop(&mut self) {
-        // SAFETY: the group was made by process_group(0) for this scenario only.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        thread::sleep(Duration::from_millis(20));
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Parses `<kind> <id> <pid>`.
-fn event(line: &str, kind: &str) -> Option<(usize, i32)> {
-    let mut parts = line.split_whitespace();
-    if parts.next()? != kind {
-        return None;
-    }
-    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
-}
 
 /// The payload of `<kind> <id> <pid> <payload>`.
 fn payload(line: &str, kind: &str) -> Option<String> {

@@ -12,16 +12,15 @@
 //! Figures (gaps, fork counts, recovery times) are printed with `eprintln!`; see them with
 //! `cargo test -p procpool-core --test robustness -- --nocapture`.
 
-use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// The longest any single expected event may take.
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -40,26 +39,8 @@ struct Options {
     as_user: Option<(u32, u64)>,
 }
 
-struct Scenario {
-    child: Option<Child>,
-    /// The pid of the scenario process = the manager = the process group id.
-    pid: i32,
-    rx: Receiver<(Instant, String)>,
-    /// Every line received so far, in order, with the instant it arrived.
-    lines: Vec<(Instant, String)>,
-    cursor: usize,
-    eof: bool,
-}
-
 impl Scenario {
     fn spawn(workers: usize, behaviour: &str, opts: Options) -> Scenario {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two fresh fds into the array.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
-        // SAFETY: both fds were just created and belong to nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let write2 = write.try_clone().expect("dup pipe");
-
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pool-scenario"));
         cmd.arg(workers.to_string()).arg(behaviour);
         if let Some(w) = opts.max_wait {
@@ -74,117 +55,42 @@ impl Scenario {
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
-        cmd.stdin(Stdio::null()).stdout(Stdio::from(write)).stderr(Stdio::from(write2)).process_group(0);
-        let nproc = opts.as_user.map(|(uid, nproc)| {
+        if let Some((uid, nproc)) = opts.as_user {
             cmd.uid(uid).gid(uid);
-            nproc
-        });
-        // SAFETY: only fcntl and setrlimit, which are async-signal-safe.
-        unsafe {
-            cmd.pre_exec(move || {
-                for fd in 3..4096 {
-                    let flags = libc::fcntl(fd, libc::F_GETFD);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-                    }
-                }
-                // std switches uid before running this closure, so the (higher) old limit was in force
-                // at setuid time and execve is not refused.
-                if let Some(n) = nproc {
-                    let lim = libc::rlimit { rlim_cur: n, rlim_max: n };
+            // SAFETY: only setrlimit, which is async-signal-safe. std switches uid before running
+            // this closure, so the (higher) old limit was in force at setuid time and execve is not
+            // refused.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit { rlim_cur: nproc, rlim_max: nproc };
                     if libc::setrlimit(libc::RLIMIT_NPROC, &lim) != 0 {
                         return Err(std::io::Error::last_os_error());
                     }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn pool-scenario");
-        drop(cmd);
-        let pid = child.id() as i32;
-
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let reader = BufReader::new(File::from(read));
-            for line in reader.lines() {
-                let Ok(line) = line else { break };
-                if tx.send((Instant::now(), line)).is_err() {
-                    break;
-                }
-            }
-        });
-        Scenario { child: Some(child), pid, rx, lines: Vec::new(), cursor: 0, eof: false }
-    }
-
-    fn transcript(&self) -> String {
-        self.lines.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("\n")
-    }
-
-    fn pull(&mut self, until: Instant) -> bool {
-        if self.eof {
-            return false;
-        }
-        match self.rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-            Ok(entry) => {
-                self.lines.push(entry);
-                true
-            }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.eof = true;
-                false
+                    Ok(())
+                });
             }
         }
+        Scenario::from_command(cmd, "pool-scenario", ())
     }
 
-    /// Waits for the next line after the cursor that matches `pred`; returns it with its instant.
-    fn expect_within<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> (Instant, String) {
-        let until = Instant::now() + timeout;
-        loop {
-            while self.cursor < self.lines.len() {
-                let i = self.cursor;
-                self.cursor += 1;
-                if pred(&self.lines[i].1) {
-                    return self.lines[i].clone();
-                }
-            }
-            if !self.pull(until) {
-                panic!(
-                    "timed out ({timeout:?}{}) waiting for {what}\n--- transcript ---\n{}\n---",
-                    if self.eof { ", output closed" } else { "" },
-                    self.transcript()
-                );
-            }
-        }
+    /// Waits for the next line after the cursor that matches `pred`; returns it with the instant it
+    /// arrived.
+    fn expect_within_at<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> (Instant, String) {
+        let line = self.expect_within(what, timeout, pred);
+        (self.times[self.cursor - 1], line)
     }
 
-    fn expect<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> (Instant, String) {
-        self.expect_within(what, DEADLINE, pred)
+    fn expect_at<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> (Instant, String) {
+        self.expect_within_at(what, DEADLINE, pred)
     }
 
-    /// Collects every line that arrives during `period` (the cursor does not move).
-    fn gather(&mut self, period: Duration) {
-        let until = Instant::now() + period;
-        while Instant::now() < until {
-            if !self.pull(until) && self.eof {
-                thread::sleep(until.saturating_duration_since(Instant::now()));
-            }
-        }
-    }
-
-    fn expect_start(&mut self) -> i32 {
-        let (_, line) = self.expect("start", |l| l.starts_with("start "));
-        let pid: i32 = line[6..].trim().parse().unwrap();
-        assert_eq!(pid, self.pid, "the manager is the scenario process");
-        pid
-    }
-
-    /// Waits for one `worker_start` of each id in 0..n (any order); returns the pids by id.
-    fn expect_all_started(&mut self, n: usize) -> Vec<i32> {
+    /// Waits for one `worker_start` of each id in 0..n (any order; other ids are passed over);
+    /// returns the pids by id.
+    fn expect_ids_started(&mut self, n: usize) -> Vec<i32> {
         let mut pids = vec![0; n];
         let mut seen = 0;
         while seen < n {
-            let (_, line) = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
+            let line = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
                 event(l, "worker_start").is_some_and(|(i, _)| i < n && pids[i] == 0)
             });
             let (id, pid) = event(&line, "worker_start").unwrap();
@@ -194,51 +100,17 @@ impl Scenario {
         pids
     }
 
-    fn signal(&self, sig: i32) {
-        send(self.pid, sig);
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let until = Instant::now() + timeout;
-        let child = self.child.as_mut().expect("child already waited for");
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                return status;
-            }
-            if Instant::now() >= until {
-                while self.pull(Instant::now() + Duration::from_millis(50)) {}
-                panic!("the scenario process did not exit within {timeout:?}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn warnings(&self) -> Vec<&str> {
-        self.lines.iter().map(|(_, l)| l.as_str()).filter(|l| is_log(l) && l.contains("\tWARNING\t")).collect()
-    }
-
     fn count_lines<F: Fn(&str) -> bool>(&self, pred: F) -> usize {
-        self.lines.iter().filter(|(_, l)| pred(l)).count()
+        self.lines.iter().filter(|l| pred(l)).count()
     }
 
     /// (instant received, pid) of every `worker_start` of `id`, in order.
     fn starts_of(&self, id: usize) -> Vec<(Instant, i32)> {
-        self.lines
+        self.times
             .iter()
+            .zip(&self.lines)
             .filter_map(|(t, l)| event(l, "worker_start").filter(|(i, _)| *i == id).map(|(_, p)| (*t, p)))
             .collect()
-    }
-
-    /// Pulls lines until `cond` holds (at most `timeout`); panics otherwise.
-    fn wait_until<F: Fn(&Scenario) -> bool>(&mut self, what: &str, timeout: Duration, cond: F) {
-        let until = Instant::now() + timeout;
-        while !cond(self) {
-            if !self.pull(until) {
-                panic!("timed out ({timeout:?}) waiting for {what}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-        }
-        self.cursor = self.lines.len();
     }
 
     /// SIGTERM, `shutdown`, `returned`, exit 0.
@@ -251,70 +123,10 @@ impl Scenario {
     }
 }
 
-impl Drop for Scenario {
-    fn drop(&mut self) {
-        // SAFETY: the group was made by process_group(0) for this scenario only.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        thread::sleep(Duration::from_millis(20));
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Parses `<kind> <id> <pid> ...`.
-fn event(line: &str, kind: &str) -> Option<(usize, i32)> {
-    let mut parts = line.split_whitespace();
-    if parts.next()? != kind {
-        return None;
-    }
-    let id = parts.next()?.parse().ok()?;
-    let pid = parts.next()?.parse().ok()?;
-    Some((id, pid))
-}
-
-fn is_log(line: &str) -> bool {
-    line.starts_with('[')
-}
-
-fn send(pid: i32, sig: i32) {
-    // SAFETY: kill(2) on a pid of our scenario.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
-}
-
-fn exists(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    let rc = unsafe { libc::kill(pid, 0) };
-    !(rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
-}
-
-/// (state, ppid) from /proc/<pid>/stat.
-fn proc_stat(pid: i32) -> Option<(char, i32)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &text[text.rfind(')')? + 2..];
-    let mut parts = after.split_whitespace();
-    Some((parts.next()?.chars().next()?, parts.next()?.parse().ok()?))
-}
-
-fn zombie_children(ppid: i32) -> HashSet<i32> {
-    let mut out = HashSet::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        if let Some(('Z', parent)) = proc_stat(pid) {
-            if parent == ppid {
-                out.insert(pid);
-            }
-        }
-    }
-    out
-}
 
 /// Tasks (threads included, as RLIMIT_NPROC counts them) whose real uid is `uid`.
 fn tasks_of_uid(uid: u32) -> u64 {
@@ -421,7 +233,7 @@ fn crash_loop_respawns_with_growing_capped_backoff_and_one_warning() {
         assert!(*gap < max + SLACK, "gap capped at max_delay: {}", fmt_gaps(&g));
     }
     // One warning for the burst; each death up to the threshold is a warning, later ones only info.
-    let looping: Vec<&str> = s.warnings().into_iter().filter(|l| l.contains(CRASH_LOOPING)).collect();
+    let looping: Vec<&String> = s.warnings().into_iter().filter(|l| l.contains(CRASH_LOOPING)).collect();
     assert_eq!(looping.len(), 1, "one crash-loop warning per burst: {looping:?}\n{}", s.transcript());
     assert!(looping[0].contains("worker#0"), "{}", looping[0]);
     let abnormal_warnings = s.warnings().iter().filter(|l| l.contains("abnormal exit") && l.contains("signal=11")).count();
@@ -441,7 +253,7 @@ fn forks_of_crashing_worker(threshold: Option<&str>, period: Duration) -> (usize
     }
     let mut s = Scenario::spawn(1, "crash", opts);
     s.expect_start();
-    let (t0, _) = s.expect("first worker_start", |l| event(l, "worker_start").is_some());
+    let (t0, _) = s.expect_at("first worker_start", |l| event(l, "worker_start").is_some());
     s.gather(period.saturating_sub(t0.elapsed()));
     let forks = s.starts_of(0).iter().filter(|(t, _)| *t - t0 <= period).count();
     let looping = s.count_lines(|l| l.contains(CRASH_LOOPING));
@@ -531,7 +343,7 @@ fn exit_status_0_is_always_replaced_at_once() {
     // about 7 forks in 1.5 s (3 at once, then 100, 200, 400, 800 ms).
     let mut s = Scenario::spawn(1, "return", Options::default());
     s.expect_start();
-    let (t0, _) = s.expect("first worker_start", |l| event(l, "worker_start").is_some());
+    let (t0, _) = s.expect_at("first worker_start", |l| event(l, "worker_start").is_some());
     s.gather(Duration::from_millis(1500).saturating_sub(t0.elapsed()));
     let starts = s.starts_of(0);
     let g = gaps(&starts);
@@ -552,7 +364,7 @@ fn sigkill_of_all_workers_at_once_replaces_all_and_the_manager_is_fine() {
     let n = 4;
     let mut s = Scenario::spawn(n, "sleep", Options::default());
     let manager = s.expect_start();
-    let mut pids = s.expect_all_started(n);
+    let mut pids = s.expect_ids_started(n);
     let mut all = pids.clone();
     for round in 0..2 {
         // Workers that lived past the 1 s crash window: their deaths do not count as a crash loop.
@@ -635,7 +447,7 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
         }
     }
     s.expect_start();
-    let (_, failed) = s.expect("fork failure warning", |l| l.contains("could not be started"));
+    let failed = s.expect("fork failure warning", |l| l.contains("could not be started"));
     assert!(failed.contains("\tWARNING\t") && failed.contains(&format!("worker#{}", n - 1)), "{failed}");
     assert!(failed.contains("retrying in 1s"), "{failed}");
     assert!(failed.contains("Resource temporarily unavailable") || failed.contains("os error 11"), "{failed}");
@@ -643,7 +455,7 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
         let mut p = Vec::new();
         for id in 0..n - 1 {
             p.push(s.starts_of(id).first().map(|x| x.1).unwrap_or_else(|| {
-                let (_, l) = s.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
+                let l = s.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
                 event(&l, "worker_start").unwrap().1
             }));
         }
@@ -662,14 +474,14 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
     let freed_at = Instant::now();
     drop(holder_guard);
     let (started, _) =
-        s.expect_within("the missing worker", Duration::from_millis(2500), |l| event(l, "worker_start").is_some_and(|(i, _)| i == n - 1));
+        s.expect_within_at("the missing worker", Duration::from_millis(2500), |l| event(l, "worker_start").is_some_and(|(i, _)| i == n - 1));
     eprintln!(
         "fork EAGAIN: {failures} failed attempts in 2.3 s, the missing worker started {:.0} ms after a process slot freed",
         ms(started - freed_at)
     );
     s.gather(Duration::from_millis(1200));
     assert_eq!(s.count_lines(|l| l.contains("could not be started")), s.count_lines(|l| l.contains("retrying in 1s")));
-    let after: usize = s.lines.iter().skip_while(|(t, _)| *t < started).filter(|(_, l)| l.contains("could not be started")).count();
+    let after: usize = s.times.iter().zip(&s.lines).skip_while(|(t, _)| **t < started).filter(|(_, l)| l.contains("could not be started")).count();
     assert_eq!(after, 0, "no more failures once started\n{}", s.transcript());
     for id in 0..n {
         assert_eq!(s.starts_of(id).len(), 1, "worker {id}: one start\n{}", s.transcript());

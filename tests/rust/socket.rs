@@ -9,21 +9,21 @@
 //! Nothing may hang: every socket has read/write timeouts, every wait has a deadline, and a guard
 //! SIGKILLs the whole process group when the test ends, whether it passed or panicked.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::collections::HashSet;
+use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// The longest any single expected event may take.
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -242,17 +242,23 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
 // The scenario process and its output stream
 // ---------------------------------------------------------------------------------------------
 
-struct Scenario {
-    child: Option<Child>,
-    /// The pid of the scenario process = the manager = the process group id.
-    pid: i32,
-    rx: Receiver<String>,
-    lines: Vec<String>,
-    cursor: usize,
-    eof: bool,
-    /// The unix socket path this scenario listens on, if any (removed, if still there, on drop).
+/// The socket file of a scenario that listens on a unix socket, removed (if still a socket) when
+/// the scenario is dropped.
+struct Sock {
     unix_path: Option<PathBuf>,
 }
+
+impl Flavor for Sock {
+    fn on_drop(&mut self, _pid: i32) {
+        if let Some(path) = &self.unix_path {
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+type Scenario = support::Scenario<Sock>;
 
 struct Opts<'a> {
     behaviour: &'a str,
@@ -272,53 +278,15 @@ fn opts(behaviour: &str) -> Opts<'_> {
 
 impl Scenario {
     fn spawn(workers: usize, spec: &str, o: &Opts) -> Scenario {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two fresh fds into the array.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
-        // SAFETY: both fds were just created and belong to nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let write2 = write.try_clone().expect("dup pipe");
-
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_socket-scenario"));
         cmd.arg(workers.to_string())
             .arg(spec)
             .arg(o.behaviour)
             .arg(o.max_package_size.to_string())
             .arg(o.read_timeout.to_string());
-        cmd.env("PROCPOOL_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(write))
-            .stderr(Stdio::from(write2))
-            .process_group(0);
-        // SAFETY: only fcntl, which is async-signal-safe. Fds of this test process (other tests'
-        // client sockets, a jobserver pipe) must not leak into the pool.
-        unsafe {
-            cmd.pre_exec(|| {
-                for fd in 3..4096 {
-                    let flags = libc::fcntl(fd, libc::F_GETFD);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn socket-scenario");
-        drop(cmd);
-        let pid = child.id() as i32;
-
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let reader = BufReader::new(File::from(read));
-            for line in reader.lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        cmd.env("PROCPOOL_LOG", "info");
         let unix_path = spec.strip_prefix("unix:").map(PathBuf::from);
-        Scenario { child: Some(child), pid, rx, lines: Vec::new(), cursor: 0, eof: false, unix_path }
+        Scenario::from_command(cmd, "socket-scenario", Sock { unix_path })
     }
 
     /// Spawns a pool listening on a fresh address of kind `listen`, waits until it listens and
@@ -336,69 +304,13 @@ impl Scenario {
         (s, addr, pids)
     }
 
-    fn transcript(&self) -> String {
-        self.lines.join("\n")
-    }
-
-    fn pull(&mut self, until: Instant) -> bool {
-        if self.eof {
-            return false;
-        }
-        let left = until.saturating_duration_since(Instant::now());
-        match self.rx.recv_timeout(left) {
-            Ok(line) => {
-                self.lines.push(line);
-                true
-            }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.eof = true;
-                false
-            }
-        }
-    }
-
-    fn expect_within<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> String {
-        let until = Instant::now() + timeout;
-        loop {
-            while self.cursor < self.lines.len() {
-                let i = self.cursor;
-                self.cursor += 1;
-                if pred(&self.lines[i]) {
-                    return self.lines[i].clone();
-                }
-            }
-            if !self.pull(until) {
-                panic!(
-                    "timed out ({timeout:?}{}) waiting for {what}\n--- transcript ---\n{}\n---",
-                    if self.eof { ", output closed" } else { "" },
-                    self.transcript()
-                );
-            }
-        }
-    }
-
-    fn expect<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> String {
-        self.expect_within(what, DEADLINE, pred)
-    }
-
-    /// Collects every line that arrives during `period` (the cursor does not move).
-    fn gather(&mut self, period: Duration) {
-        let until = Instant::now() + period;
-        while Instant::now() < until {
-            if !self.pull(until) && self.eof {
-                thread::sleep(until.saturating_duration_since(Instant::now()));
-            }
-        }
-    }
-
     /// `listening <spec> <port>` → the address clients connect to.
     fn expect_listening(&mut self, listen: Listen) -> Addr {
         let line = self.expect("listening", |l| l.starts_with("listening ") || l.starts_with("listen_failed"));
         assert!(line.starts_with("listening "), "listen failed: {line}\n{}", self.transcript());
         let port: u16 = line.rsplit(' ').next().unwrap().parse().expect("port");
         match listen {
-            Listen::Unix => Addr::Unix(self.unix_path.clone().unwrap()),
+            Listen::Unix => Addr::Unix(self.x.unix_path.clone().unwrap()),
             Listen::Tcp4 => {
                 assert_ne!(port, 0, "port 0 must be reported as the port actually bound");
                 Addr::Tcp(SocketAddr::from(([127, 0, 0, 1], port)))
@@ -408,74 +320,6 @@ impl Scenario {
                 Addr::Tcp(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)))
             }
         }
-    }
-
-    fn expect_start(&mut self) -> i32 {
-        let line = self.expect("start", |l| l.starts_with("start "));
-        let pid: i32 = line[6..].trim().parse().unwrap();
-        assert_eq!(pid, self.pid, "the manager is the scenario process");
-        pid
-    }
-
-    fn expect_worker_start(&mut self, id: usize) -> i32 {
-        let line = self.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
-        event(&line, "worker_start").unwrap().1
-    }
-
-    fn expect_all_started(&mut self, n: usize) -> Vec<i32> {
-        let mut pids: HashMap<usize, i32> = HashMap::new();
-        while pids.len() < n {
-            let line = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
-                event(l, "worker_start").is_some_and(|(i, _)| !pids.contains_key(&i))
-            });
-            let (id, pid) = event(&line, "worker_start").unwrap();
-            assert!(id < n, "worker id {id} out of range 0..{n}");
-            pids.insert(id, pid);
-        }
-        (0..n).map(|i| pids[&i]).collect()
-    }
-
-    fn signal(&self, sig: i32) {
-        send(self.pid, sig);
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let until = Instant::now() + timeout;
-        let child = self.child.as_mut().expect("child already waited for");
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                return status;
-            }
-            if Instant::now() >= until {
-                while self.pull(Instant::now() + Duration::from_millis(50)) {}
-                panic!("the scenario process did not exit within {timeout:?}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn warnings(&self) -> Vec<&String> {
-        self.lines.iter().filter(|l| is_log(l) && l.contains("\tWARNING\t")).collect()
-    }
-
-    fn starts(&self) -> Vec<(usize, i32)> {
-        self.lines.iter().filter_map(|l| event(l, "worker_start")).collect()
-    }
-
-    fn stops(&self) -> Vec<(usize, i32)> {
-        self.lines.iter().filter_map(|l| event(l, "worker_stop")).collect()
-    }
-
-    /// Pulls lines until `cond` holds (at most `timeout`); panics with the transcript otherwise.
-    fn wait_until<F: Fn(&Scenario) -> bool>(&mut self, what: &str, timeout: Duration, cond: F) {
-        let until = Instant::now() + timeout;
-        while !cond(self) {
-            if !self.pull(until) {
-                panic!("timed out ({timeout:?}) waiting for {what}\n--- transcript ---\n{}\n---", self.transcript());
-            }
-        }
-        self.cursor = self.lines.len();
     }
 
     /// Asserts that no worker was started beyond the first `n` (no worker died or was replaced).
@@ -491,7 +335,7 @@ impl Scenario {
         self.expect("returned", |l| l == "returned");
         let status = self.wait_exit(DEADLINE);
         assert_eq!(status.code(), Some(0), "scenario exit status {status:?}\n{}", self.transcript());
-        if let Some(path) = &self.unix_path {
+        if let Some(path) = &self.x.unix_path {
             assert!(
                 std::fs::symlink_metadata(path).is_err(),
                 "the unix socket file {} is removed when the pool ends",
@@ -501,96 +345,6 @@ impl Scenario {
     }
 }
 
-impl Drop for Scenario {
-    fn drop(&mut self) {
-        // SAFETY: the group was made by process_group(0) for this scenario only.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        thread::sleep(Duration::from_millis(20));
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        if let Some(path) = &self.unix_path {
-            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------
-
-/// Parses `<kind> <id> <pid>`.
-fn event(line: &str, kind: &str) -> Option<(usize, i32)> {
-    let mut parts = line.split_whitespace();
-    if parts.next()? != kind {
-        return None;
-    }
-    let id = parts.next()?.parse().ok()?;
-    let pid = parts.next()?.parse().ok()?;
-    Some((id, pid))
-}
-
-fn is_log(line: &str) -> bool {
-    line.starts_with('[')
-}
-
-fn send(pid: i32, sig: i32) {
-    // SAFETY: kill(2) on a pid of our scenario.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
-}
-
-fn exists(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    let rc = unsafe { libc::kill(pid, 0) };
-    !(rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH))
-}
-
-fn wait_gone(pid: i32, timeout: Duration) -> bool {
-    let until = Instant::now() + timeout;
-    while exists(pid) {
-        if Instant::now() >= until {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
-
-/// (state, ppid) from /proc/<pid>/stat.
-fn proc_stat(pid: i32) -> Option<(char, i32)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &text[text.rfind(')')? + 2..];
-    let mut parts = after.split_whitespace();
-    let state = parts.next()?.chars().next()?;
-    let ppid = parts.next()?.parse().ok()?;
-    Some((state, ppid))
-}
-
-/// Pids of the live (non-zombie) children of `ppid`.
-fn live_children(ppid: i32) -> HashSet<i32> {
-    let mut out = HashSet::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        if let Some((state, parent)) = proc_stat(pid) {
-            if parent == ppid && state != 'Z' && state != 'X' {
-                out.insert(pid);
-            }
-        }
-    }
-    out
-}
-
-/// A field of /proc/<pid>/status in kB (e.g. VmPeak).
-fn proc_status_kb(pid: i32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/<pid>/status");
-    let line = text.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in status"));
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
 
 /// What one client request came to, under traffic.
 #[derive(Debug)]

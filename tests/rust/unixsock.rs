@@ -8,16 +8,15 @@
 //! test ends, whether it passed or panicked.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use procpool::message_bus::CHUNK_PAYLOAD;
+
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
 
 /// The longest any single expected event may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -26,42 +25,9 @@ const DEADLINE: Duration = Duration::from_secs(10);
 // The payloads (the same functions as the scenario's)
 // ---------------------------------------------------------------------------------------------
 
-fn checksum(data: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        h = (h ^ u64::from_le_bytes(w.try_into().unwrap())).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(last)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    (h ^ data.len() as u64).wrapping_mul(0x0000_0100_0000_01b3)
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-fn payload(tag: &str, len: usize) -> Vec<u8> {
-    let seed = checksum(tag.as_bytes());
-    let mut out = Vec::with_capacity(len + 8);
-    let mut i = 0u64;
-    while out.len() < len {
-        out.extend_from_slice(&splitmix(seed ^ i).to_le_bytes());
-        i += 1;
-    }
-    out.truncate(len);
-    let head = format!("{tag}|");
-    let n = head.len().min(len);
-    out[..n].copy_from_slice(&head.as_bytes()[..n]);
-    out
-}
+#[path = "../../core/src/bin/common/payload.rs"]
+mod scenario_payload;
+use scenario_payload::{checksum, payload};
 
 // ---------------------------------------------------------------------------------------------
 // Event lines
@@ -107,15 +73,6 @@ fn parse_msg(line: &str) -> Option<Msg> {
     })
 }
 
-/// Parses `<kind> <id> <pid>`.
-fn event(line: &str, kind: &str) -> Option<(usize, i32)> {
-    let mut parts = line.split_whitespace();
-    if parts.next()? != kind {
-        return None;
-    }
-    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
-}
-
 /// The sequence number of a tag `S<src>#<seq>`.
 fn seq_of(tag: &str) -> Option<(String, usize)> {
     let (src, seq) = tag.strip_prefix('S')?.split_once('#')?;
@@ -130,24 +87,28 @@ fn hex(sum: u64) -> String {
 // The scenario process and its output stream
 // ---------------------------------------------------------------------------------------------
 
-struct Scenario {
-    child: Option<Child>,
-    /// The pid of the scenario process = the manager = the process group id.
-    pid: i32,
-    rx: Receiver<String>,
-    lines: Vec<String>,
-    cursor: usize,
-    eof: bool,
+/// A 10 s deadline; long transcripts are cut at about 60 KB (64 MiB tests print few lines);
+/// `wait_until` leaves the cursor where it is; after the exit, lines are read until none came for
+/// 200 ms; the workers' mark files are removed on drop.
+struct Ux;
+
+impl Flavor for Ux {
+    const DEADLINE: Duration = DEADLINE;
+    const TRANSCRIPT: Transcript = Transcript::Capped(60_000);
+    const WAIT_UNTIL_MOVES_CURSOR: bool = false;
+    const AFTER_EXIT: AfterExit = AfterExit::UntilIdle(Duration::from_millis(200));
+
+    fn on_drop(&mut self, pid: i32) {
+        for id in 0..8 {
+            let _ = std::fs::remove_file(format!("/tmp/uxs-{pid}-{id}.mark"));
+        }
+    }
 }
+
+type Scenario = support::Scenario<Ux>;
 
 impl Scenario {
     fn spawn(workers: usize, behaviour: &str, bus: bool, max_package_size: Option<usize>, env: &[(&str, String)]) -> Scenario {
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two fresh fds into the array.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
-        // SAFETY: both fds were just created and belong to nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let write2 = write.try_clone().expect("dup pipe");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_unixsock-scenario"));
         cmd.arg(workers.to_string()).arg(behaviour).arg(if bus { "1" } else { "0" });
         if let Some(max) = max_package_size {
@@ -156,37 +117,8 @@ impl Scenario {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.env("PROCPOOL_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(write))
-            .stderr(Stdio::from(write2))
-            .process_group(0);
-        // SAFETY: only fcntl, which is async-signal-safe: fds of this test process (other tests'
-        // pipes) must not leak into the pool, or the fd counts of the hygiene test would be off.
-        unsafe {
-            cmd.pre_exec(|| {
-                for fd in 3..4096 {
-                    let flags = libc::fcntl(fd, libc::F_GETFD);
-                    if flags >= 0 {
-                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn unixsock-scenario");
-        drop(cmd);
-        let pid = child.id() as i32;
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(File::from(read)).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Scenario { child: Some(child), pid, rx, lines: Vec::new(), cursor: 0, eof: false }
+        cmd.env("PROCPOOL_LOG", "info");
+        Scenario::from_command(cmd, "unixsock-scenario", Ux)
     }
 
     /// Spawns and waits until every worker started; returns the worker pids by id.
@@ -196,94 +128,6 @@ impl Scenario {
         assert_eq!(line[6..].trim().parse::<i32>().unwrap(), s.pid, "the manager is the scenario process");
         let pids = s.expect_all_started(workers);
         (s, pids)
-    }
-
-    fn transcript(&self) -> String {
-        let mut text = String::new();
-        for l in &self.lines {
-            // 64 MiB tests print few lines; long transcripts are cut for readability.
-            if text.len() > 60_000 {
-                text.push_str("\n[...]");
-                break;
-            }
-            text.push_str(l);
-            text.push('\n');
-        }
-        text
-    }
-
-    fn pull(&mut self, until: Instant) -> bool {
-        if self.eof {
-            return false;
-        }
-        match self.rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                self.lines.push(line);
-                true
-            }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.eof = true;
-                false
-            }
-        }
-    }
-
-    fn expect_within<F: Fn(&str) -> bool>(&mut self, what: &str, timeout: Duration, pred: F) -> String {
-        let until = Instant::now() + timeout;
-        loop {
-            while self.cursor < self.lines.len() {
-                let i = self.cursor;
-                self.cursor += 1;
-                if pred(&self.lines[i]) {
-                    return self.lines[i].clone();
-                }
-            }
-            if !self.pull(until) {
-                panic!(
-                    "timed out ({timeout:?}{}) waiting for {what}\n--- transcript ---\n{}---",
-                    if self.eof { ", output closed" } else { "" },
-                    self.transcript()
-                );
-            }
-        }
-    }
-
-    fn expect<F: Fn(&str) -> bool>(&mut self, what: &str, pred: F) -> String {
-        self.expect_within(what, DEADLINE, pred)
-    }
-
-    fn expect_all_started(&mut self, n: usize) -> Vec<i32> {
-        let mut pids: HashMap<usize, i32> = HashMap::new();
-        while pids.len() < n {
-            let line = self.expect(&format!("worker_start for all {n} ids (have {pids:?})"), |l| {
-                event(l, "worker_start").is_some_and(|(i, _)| !pids.contains_key(&i))
-            });
-            let (id, pid) = event(&line, "worker_start").unwrap();
-            assert!(id < n, "worker id {id} out of range 0..{n}");
-            pids.insert(id, pid);
-        }
-        (0..n).map(|i| pids[&i]).collect()
-    }
-
-    /// Pulls lines until `cond` holds (at most `timeout`); panics with the transcript otherwise.
-    fn wait_until<F: Fn(&Scenario) -> bool>(&mut self, what: &str, timeout: Duration, cond: F) {
-        let until = Instant::now() + timeout;
-        while !cond(self) {
-            if !self.pull(until) {
-                panic!("timed out ({timeout:?}) waiting for {what}\n--- transcript ---\n{}---", self.transcript());
-            }
-        }
-    }
-
-    /// Collects every line that arrives during `period`.
-    fn gather(&mut self, period: Duration) {
-        let until = Instant::now() + period;
-        while Instant::now() < until {
-            if !self.pull(until) && self.eof {
-                thread::sleep(until.saturating_duration_since(Instant::now()));
-            }
-        }
     }
 
     fn sent(&self) -> Vec<Sent> {
@@ -300,31 +144,6 @@ impl Scenario {
 
     fn line(&self, prefix: &str) -> Option<&String> {
         self.lines.iter().find(|l| l.starts_with(prefix))
-    }
-
-    fn warnings(&self) -> Vec<&String> {
-        self.lines.iter().filter(|l| l.starts_with('[') && l.contains("\tWARNING\t")).collect()
-    }
-
-    fn signal(&self, sig: i32) {
-        send(self.pid, sig);
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let until = Instant::now() + timeout;
-        let child = self.child.as_mut().expect("child already waited for");
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                while self.pull(Instant::now() + Duration::from_millis(200)) {}
-                return status;
-            }
-            if Instant::now() >= until {
-                while self.pull(Instant::now() + Duration::from_millis(50)) {}
-                panic!("the scenario process did not exit within {timeout:?}\n--- transcript ---\n{}---", self.transcript());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
     }
 
     /// The pool ends by itself (a worker called shutdown()): `returned`, exit 0.
@@ -344,28 +163,6 @@ impl Scenario {
     }
 }
 
-impl Drop for Scenario {
-    fn drop(&mut self) {
-        // SAFETY: the group was made by process_group(0) for this scenario only.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        thread::sleep(Duration::from_millis(20));
-        // SAFETY: as above.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) };
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        for id in 0..8 {
-            let _ = std::fs::remove_file(format!("/tmp/uxs-{}-{id}.mark", self.pid));
-        }
-    }
-}
-
-fn send(pid: i32, sig: i32) {
-    // SAFETY: kill(2) on a pid of our scenario.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig}): {}", std::io::Error::last_os_error());
-}
 
 fn env(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()

@@ -31,23 +31,15 @@
 //!   CHAOS_CRASH_THRESHOLD (crash-loop protection threshold, default 0 = OFF: the tests' SIGKILLs
 //!   look like crashes and must not be answered with back-off), CHAOS_BUS (unixsock, default 1).
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use procpool::{Context, Handler, IpcMode, Outcome, Pool, PoolConfig};
 
-fn say(line: String) {
-    let mut text = line.into_bytes();
-    text.push(b'\n');
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(&text);
-    let _ = out.flush();
-}
-
-fn pid() -> u32 {
-    std::process::id()
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{pid, say};
+use common::payload::splitmix;
 
 fn monotonic_ns() -> u128 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -58,13 +50,6 @@ fn monotonic_ns() -> u128 {
 
 fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 fn fnv(data: &[u8]) -> u64 {

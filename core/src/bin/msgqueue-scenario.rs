@@ -18,11 +18,14 @@
 //!                  pop is interrupted (SIGTERM); worker 0 (its first process only) first pushes the
 //!                  messages `push-0` .. `push-4` with ctx.push()
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use procpool::{Context, Handler, IpcMode, Outcome, Pool, PoolConfig};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{pid, say};
 
 const PUSHED: usize = 5;
 
@@ -32,18 +35,6 @@ struct Scenario {
 
 /// Worker 0 pushes only in the first process forked for it (not in its replacements).
 static PUSHED_ONCE: AtomicBool = AtomicBool::new(false);
-
-fn say(line: String) {
-    let mut text = line.into_bytes();
-    text.push(b'\n');
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(&text);
-    let _ = out.flush();
-}
-
-fn pid() -> u32 {
-    std::process::id()
-}
 
 fn show(data: &[u8]) -> String {
     if data.len() <= 64 && data.iter().all(|b| b.is_ascii_graphic()) {

@@ -21,11 +21,14 @@
 //! environment (optional): POOL_SCENARIO_CRASH_THRESHOLD (crash-loop threshold, 0 = off),
 //!   POOL_SCENARIO_CRASH_MAX_DELAY (crash-loop max delay in seconds)
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use procpool::{Context, Handler, IpcMode, Outcome, Pool, PoolConfig};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{pid, say};
 
 struct Scenario {
     behaviour: String,
@@ -35,12 +38,6 @@ static TERM_SEEN: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_term(_: libc::c_int) {
     TERM_SEEN.store(true, Ordering::SeqCst);
-}
-
-fn say(line: String) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
 }
 
 fn first_detach(ctx: &Context) -> bool {
@@ -85,10 +82,6 @@ fn crash_now() -> ! {
         libc::kill(libc::getpid(), libc::SIGSEGV);
         libc::_exit(99);
     }
-}
-
-fn pid() -> u32 {
-    std::process::id()
 }
 
 impl Handler for Scenario {

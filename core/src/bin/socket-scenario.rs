@@ -18,23 +18,16 @@
 //!   big             the request is a decimal N: reply with N MiB (byte i is i % 251)
 //!   panic           the request `panic` makes `Message` panic; anything else is echoed
 
-use std::io::Write;
 use std::time::Duration;
 
 use procpool::{Context, Handler, IpcMode, Outcome, Pool, PoolConfig};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{pid, say};
+
 struct Scenario {
     behaviour: String,
-}
-
-fn say(line: String) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
-fn pid() -> u32 {
-    std::process::id()
 }
 
 impl Handler for Scenario {

@@ -34,20 +34,14 @@
 //!             pipe_write with the bus on; then worker 0 shuts the pool down
 //!   idle      workers just serve (fd checks from the outside)
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use procpool::{Context, Error, Handler, IpcMode, Outcome, Pool, PoolConfig};
 
-fn say(line: String) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
-fn pid() -> u32 {
-    std::process::id()
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{pid, say};
+use common::payload::{checksum, payload};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
@@ -56,45 +50,6 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn env_list(name: &str) -> Option<Vec<usize>> {
     let v = std::env::var(name).ok()?;
     Some(v.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().expect("a number")).collect())
-}
-
-/// 64-bit FNV-1a over 8-byte little-endian words (the last one zero-padded), then the length.
-pub fn checksum(data: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        h = (h ^ u64::from_le_bytes(w.try_into().unwrap())).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(last)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    (h ^ data.len() as u64).wrapping_mul(0x0000_0100_0000_01b3)
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// `len` bytes: `<tag>|` then pseudo-random bytes seeded by the tag (cut to `len`).
-pub fn payload(tag: &str, len: usize) -> Vec<u8> {
-    let seed = checksum(tag.as_bytes());
-    let mut out = Vec::with_capacity(len + 8);
-    let mut i = 0u64;
-    while out.len() < len {
-        out.extend_from_slice(&splitmix(seed ^ i).to_le_bytes());
-        i += 1;
-    }
-    out.truncate(len);
-    let head = format!("{tag}|");
-    let n = head.len().min(len);
-    out[..n].copy_from_slice(&head.as_bytes()[..n]);
-    out
 }
 
 /// The tag of a payload: the ASCII text before its first `|` (at most 64 bytes in), else `-`.
