@@ -431,6 +431,29 @@ fn a_sender_dying_mid_message_leaves_no_partial_and_the_receiver_keeps_serving()
 }
 
 #[test]
+fn a_worker_waiting_for_buffer_room_stops_on_sigterm_instead_of_being_killed() {
+    // The receiver sleeps in its first Message long past max_wait_time, so nobody drains its socket:
+    // the sender fills it and waits for room. SIGTERM must end that wait, not max_wait_time's SIGKILL.
+    let e = env(&[("UXS_COUNT", "3000"), ("UXS_SIZES", "1000"), ("UXS_SLEEP_MS", "6000")]);
+    let (mut s, pids) = Scenario::start(2, "flood", false, None, &e);
+    s.expect("message_begin", |l| l == "message_begin 1");
+    thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    s.signal(libc::SIGTERM);
+    let stop = format!("worker_stop 0 {}", pids[0]);
+    s.expect_within("the sender's WorkerStop", Duration::from_secs(2), |l| l == stop);
+    assert!(asked.elapsed() < Duration::from_millis(1500), "the sender stopped {:?} after SIGTERM", asked.elapsed());
+    assert!(
+        s.lines.iter().any(|l| l.starts_with("send_err 0 1") && l.contains("stopping")),
+        "the unsent message is reported as refused because the worker is stopping\n{}",
+        s.transcript()
+    );
+    let killed_sender = s.warnings().iter().any(|w| w.contains(&format!("pid {}", pids[0])) && w.contains("SIGKILL"));
+    assert!(!killed_sender, "the sender was not SIGKILLed\n{}", s.transcript());
+    s.expect_returned();
+}
+
+#[test]
 fn sigterm_during_message_lets_it_finish_then_worker_stop_runs() {
     let e = env(&[("UXS_COUNT", "1"), ("UXS_SLEEP_MS", "800")]);
     let (mut s, pids) = Scenario::start(2, "flood", false, None, &e);
