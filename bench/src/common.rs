@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 pub fn die(prog: &str, msg: &str) -> ! {
@@ -15,7 +18,8 @@ pub fn die(prog: &str, msg: &str) -> ! {
 }
 
 pub fn parse_num(prog: &str, what: &str, v: &str) -> usize {
-    v.parse().unwrap_or_else(|_| die(prog, &format!("{what}: '{v}' is not a number")))
+    v.parse()
+        .unwrap_or_else(|_| die(prog, &format!("{what}: '{v}' is not a number")))
 }
 
 /// One option: short flag (or ""), long flag, environment variable, default value.
@@ -35,12 +39,18 @@ pub fn parse_args(prog: &str, usage: &str, args: &[String], specs: &[OptSpec]) -
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        let Some(i) = specs.iter().position(|(s, l, _, _)| (!s.is_empty() && *s == flag) || *l == flag) else {
+        let Some(i) = specs
+            .iter()
+            .position(|(s, l, _, _)| (!s.is_empty() && *s == flag) || *l == flag)
+        else {
             die(prog, &format!("unknown option '{arg}'\n{usage}"));
         };
         values[i] = match inline {
             Some(v) => v,
-            None => it.next().cloned().unwrap_or_else(|| die(prog, &format!("{flag} needs a value"))),
+            None => it
+                .next()
+                .cloned()
+                .unwrap_or_else(|| die(prog, &format!("{flag} needs a value"))),
         };
     }
     values
@@ -89,9 +99,14 @@ pub fn tree_cpu_ns(pid: u32) -> u64 {
             if !name.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{name}/stat")) else { continue };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{name}/stat")) else {
+                continue;
+            };
             // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
-            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|v| v.parse::<u32>().ok());
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u32>().ok());
             if ppid == Some(pid) {
                 total += cpu_ns_of(&name);
             }
@@ -128,8 +143,15 @@ pub fn build_c(root: &Path, lib_dir: &Path, source: &str, exe_name: &str) -> Res
         .map_err(|e| format!("cannot run {cc}: {e}"))?;
     if !output.status.success() {
         let err = String::from_utf8_lossy(&output.stderr);
-        let first: Vec<&str> = err.lines().filter(|l| l.contains("error") || l.contains("undefined")).take(3).collect();
-        return Err(format!("{source} does not compile/link against include/procpool.h + libprocpool.so: {}", first.join(" | ")));
+        let first: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("error") || l.contains("undefined"))
+            .take(3)
+            .collect();
+        return Err(format!(
+            "{source} does not compile/link against include/procpool.h + libprocpool.so: {}",
+            first.join(" | ")
+        ));
     }
     Ok(exe)
 }
@@ -137,7 +159,12 @@ pub fn build_c(root: &Path, lib_dir: &Path, source: &str, exe_name: &str) -> Res
 /// Why the PHP target cannot run, if it cannot.
 pub fn php_unavailable(php: &str, lib_dir: &Path) -> Option<String> {
     let so = lib_dir.join("libprocpool_php.so");
-    let php_ok = Command::new(php).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let php_ok = Command::new(php)
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     if !so.exists() {
         Some(format!("{} is missing", so.display()))
     } else if !php_ok {

@@ -114,7 +114,10 @@ struct Options {
 }
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 fn die(msg: &str) -> ! {
@@ -123,7 +126,8 @@ fn die(msg: &str) -> ! {
 }
 
 fn parse_num(what: &str, v: &str) -> usize {
-    v.parse().unwrap_or_else(|_| die(&format!("{what}: '{v}' is not a number")))
+    v.parse()
+        .unwrap_or_else(|_| die(&format!("{what}: '{v}' is not a number")))
 }
 
 fn parse_options(args: &[String]) -> Options {
@@ -167,7 +171,10 @@ fn parse_options(args: &[String]) -> Options {
         };
         *slot = match inline {
             Some(v) => v,
-            None => it.next().cloned().unwrap_or_else(|| die(&format!("{flag} needs a value"))),
+            None => it
+                .next()
+                .cloned()
+                .unwrap_or_else(|| die(&format!("{flag} needs a value"))),
         };
     }
     let mut targets: Vec<Target> = targets
@@ -194,7 +201,9 @@ fn parse_options(args: &[String]) -> Options {
         })
         .collect();
     let root = PathBuf::from(root);
-    let lib_dir = lib_dir.map(PathBuf::from).unwrap_or_else(|| root.join("target/release"));
+    let lib_dir = lib_dir
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/release"));
     let o = Options {
         requests: parse_num("requests", &requests),
         concurrency: parse_num("concurrency", &concurrency),
@@ -238,7 +247,14 @@ fn baseline_worker(listen_fd: i32) -> ! {
     let mut body = vec![0u8; MAX];
     loop {
         // SAFETY: accept4 on our listening socket; the fd is closed below.
-        let conn = unsafe { libc::accept4(listen_fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
+        let conn = unsafe {
+            libc::accept4(
+                listen_fd,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_CLOEXEC,
+            )
+        };
         if conn < 0 {
             continue;
         }
@@ -247,8 +263,14 @@ fn baseline_worker(listen_fd: i32) -> ! {
             let len = u32::from_be_bytes(header) as usize;
             if len > 0 && len <= MAX && read_exact_fd(conn, &mut body[..len]) {
                 let iov = [
-                    libc::iovec { iov_base: header.as_mut_ptr().cast(), iov_len: 4 },
-                    libc::iovec { iov_base: body.as_mut_ptr().cast(), iov_len: len },
+                    libc::iovec {
+                        iov_base: header.as_mut_ptr().cast(),
+                        iov_len: 4,
+                    },
+                    libc::iovec {
+                        iov_base: body.as_mut_ptr().cast(),
+                        iov_len: len,
+                    },
                 ];
                 let total = 4 + len;
                 // SAFETY: sendmsg over live buffers. One call sends the whole (small) reply in
@@ -402,9 +424,14 @@ fn tree_cpu_ns(pid: u32) -> u64 {
             if !name.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{name}/stat")) else { continue };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{name}/stat")) else {
+                continue;
+            };
             // "pid (comm) state ppid ...": comm may hold spaces, so parse after the last ')'.
-            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|v| v.parse::<u32>().ok());
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u32>().ok());
             if ppid == Some(pid) {
                 total += cpu(&name);
             }
@@ -426,7 +453,10 @@ fn run_load(addr: &Addr, requests: usize, concurrency: usize, payload: usize, re
                 let mut samples = Vec::with_capacity(if record { requests / concurrency + 1 } else { 0 });
                 let mut reply = vec![0u8; frame.len()];
                 let (mut errors, mut first_error) = (0usize, None);
-                while remaining.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok() {
+                while remaining
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                    .is_ok()
+                {
                     let t0 = Instant::now();
                     match one_request(&addr, &frame, &mut reply) {
                         Ok(()) => {
@@ -463,7 +493,14 @@ fn run_load(addr: &Addr, requests: usize, concurrency: usize, payload: usize, re
         let i = ((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1;
         samples[i] as f64 / 1000.0
     };
-    RunResult { rps: (requests - errors) as f64 / elapsed, cpu_us: f64::NAN, p50_us: pct(0.50), p99_us: pct(0.99), errors, first_error }
+    RunResult {
+        rps: (requests - errors) as f64 / elapsed,
+        cpu_us: f64::NAN,
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+        errors,
+        first_error,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,7 +514,10 @@ struct Server {
 }
 
 fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| die(&format!("no free port: {e}")))
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| die(&format!("no free port: {e}")))
 }
 
 /// Compiles bench/socket_echo.c against the C ABI; Err explains why the target is skipped.
@@ -508,7 +548,10 @@ fn build_c_server(o: &Options) -> Result<PathBuf, String> {
     if !output.status.success() {
         let err = String::from_utf8_lossy(&output.stderr);
         let first: Vec<&str> = err.lines().filter(|l| l.contains("error")).take(3).collect();
-        return Err(format!("bench/socket_echo.c does not compile against include/procpool.h: {}", first.join(" | ")));
+        return Err(format!(
+            "bench/socket_echo.c does not compile against include/procpool.h: {}",
+            first.join(" | ")
+        ));
     }
     Ok(exe)
 }
@@ -537,7 +580,13 @@ fn server_command(o: &Options, target: Target, spec: &str, c_exe: Option<&Path>)
     }
 }
 
-fn start_server(o: &Options, target: Target, transport: Transport, dir: &Path, c_exe: Option<&Path>) -> Result<Server, String> {
+fn start_server(
+    o: &Options,
+    target: Target,
+    transport: Transport,
+    dir: &Path,
+    c_exe: Option<&Path>,
+) -> Result<Server, String> {
     let addr = match transport {
         Transport::Tcp => Addr::Tcp(free_tcp_port()),
         Transport::Unix => Addr::Unix(dir.join(format!("{}.sock", target.name()))),
@@ -576,7 +625,10 @@ fn stop_server(mut s: Server) {
         match s.child.try_wait() {
             Ok(Some(_)) | Err(_) => break,
             Ok(None) if Instant::now() > deadline => {
-                eprintln!("socket_bench: the {} server ignored SIGTERM for 10 s; SIGKILL", s.target.name());
+                eprintln!(
+                    "socket_bench: the {} server ignored SIGTERM for 10 s; SIGKILL",
+                    s.target.name()
+                );
                 let _ = s.child.kill();
                 let _ = s.child.wait();
                 break;
@@ -611,14 +663,19 @@ fn main() {
         let addr = match spec.strip_prefix("unix:") {
             Some(path) => Addr::Unix(PathBuf::from(path)),
             None => Addr::Tcp(
-                spec.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or_else(|| die("--connect: tcp://127.0.0.1:PORT or unix:/path")),
+                spec.rsplit_once(':')
+                    .and_then(|(_, p)| p.parse().ok())
+                    .unwrap_or_else(|| die("--connect: tcp://127.0.0.1:PORT or unix:/path")),
             ),
         };
         if o.warmup > 0 {
             run_load(&addr, o.warmup, o.concurrency, o.payload, false);
         }
         let r = run_load(&addr, o.requests, o.concurrency, o.payload, true);
-        println!("{spec}: {:.0} req/s  p50 {:.1} us  p99 {:.1} us  errors {}", r.rps, r.p50_us, r.p99_us, r.errors);
+        println!(
+            "{spec}: {:.0} req/s  p50 {:.1} us  p99 {:.1} us  errors {}",
+            r.rps, r.p50_us, r.p99_us, r.errors
+        );
         return;
     }
 
@@ -635,7 +692,12 @@ fn main() {
     }
     if targets.contains(&Target::Php) {
         let so = o.lib_dir.join("libprocpool_php.so");
-        let php_ok = Command::new(&o.php).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        let php_ok = Command::new(&o.php)
+            .arg("-v")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
         let why = if !so.exists() {
             Some(format!("{} is missing", so.display()))
         } else if !php_ok {
@@ -666,18 +728,31 @@ fn main() {
                     // Warm up: PHP's first calls, page faults, TCP/accept queues.
                     let w = run_load(&s.addr, o.warmup.max(1), o.concurrency, o.payload, false);
                     if w.errors > 0 {
-                        eprintln!("socket_bench: {} {} warm-up: {} errors (first: {})", transport.name(), target.name(), w.errors, w.first_error.unwrap_or_default());
+                        eprintln!(
+                            "socket_bench: {} {} warm-up: {} errors (first: {})",
+                            transport.name(),
+                            target.name(),
+                            w.errors,
+                            w.first_error.unwrap_or_default()
+                        );
                     }
                     servers.push(s);
                 }
                 Err(why) => {
-                    let label = if target == Target::C { "C ABI target" } else { target.name() };
+                    let label = if target == Target::C {
+                        "C ABI target"
+                    } else {
+                        target.name()
+                    };
                     println!("{label} skipped over {}: {why}", transport.name());
                 }
             }
         }
         if !servers.iter().any(|s| s.target == Target::Baseline) {
-            println!("baseline server did not start over {}; no ratios for this transport", transport.name());
+            println!(
+                "baseline server did not start over {}; no ratios for this transport",
+                transport.name()
+            );
         }
         let mut results: Vec<Vec<RunResult>> = servers.iter().map(|_| Vec::new()).collect();
         for round in 0..o.rounds {
@@ -709,7 +784,10 @@ fn main() {
     let _ = std::fs::remove_dir(&dir);
 
     println!();
-    println!("medians of {} rounds; x req/s = baseline req/s / target req/s (slowdown, >1 is slower);", o.rounds);
+    println!(
+        "medians of {} rounds; x req/s = baseline req/s / target req/s (slowdown, >1 is slower);",
+        o.rounds
+    );
     println!("x p50, x p99, x cpu = target / baseline; cpu us/r = server CPU (manager + workers) per request");
     println!(
         "{:<5} {:<9} {:>10} {:>10} {:>10} {:>9}   {:>8} {:>8} {:>8} {:>8}   goal (on x req/s)",
@@ -718,19 +796,24 @@ fn main() {
     let mut misses = Vec::new();
     for &transport in &o.transports {
         let med = |t: Target| {
-            table.iter().find(|(tr, tg, _)| *tr == transport && *tg == t).map(|(_, _, r)| {
-                (
-                    median(r.iter().map(|x| x.rps).collect()),
-                    median(r.iter().map(|x| x.p50_us).collect()),
-                    median(r.iter().map(|x| x.p99_us).collect()),
-                    median(r.iter().map(|x| x.cpu_us).collect()),
-                    r.iter().map(|x| x.errors).sum::<usize>(),
-                )
-            })
+            table
+                .iter()
+                .find(|(tr, tg, _)| *tr == transport && *tg == t)
+                .map(|(_, _, r)| {
+                    (
+                        median(r.iter().map(|x| x.rps).collect()),
+                        median(r.iter().map(|x| x.p50_us).collect()),
+                        median(r.iter().map(|x| x.p99_us).collect()),
+                        median(r.iter().map(|x| x.cpu_us).collect()),
+                        r.iter().map(|x| x.errors).sum::<usize>(),
+                    )
+                })
         };
         let base = med(Target::Baseline);
         for &target in &targets {
-            let Some((rps, p50, p99, cpu, errors)) = med(target) else { continue };
+            let Some((rps, p50, p99, cpu, errors)) = med(target) else {
+                continue;
+            };
             let (xr, x50, x99, xcpu) = match base {
                 Some((brps, b50, b99, bcpu, _)) => (brps / rps, p50 / b50, p99 / b99, cpu / bcpu),
                 None => (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
@@ -739,7 +822,11 @@ fn main() {
                 None => String::new(),
                 Some(g) if xr <= g => format!("<= {g:.2}x: met"),
                 Some(g) => {
-                    misses.push(format!("{} over {}: {xr:.2}x > {g:.2}x", target.name(), transport.name()));
+                    misses.push(format!(
+                        "{} over {}: {xr:.2}x > {g:.2}x",
+                        target.name(),
+                        transport.name()
+                    ));
                     format!("<= {g:.2}x: MISSED")
                 }
             };
@@ -756,7 +843,11 @@ fn main() {
                 x99,
                 xcpu,
                 goal,
-                if errors > 0 { format!("  ({errors} failed requests)") } else { String::new() }
+                if errors > 0 {
+                    format!("  ({errors} failed requests)")
+                } else {
+                    String::new()
+                }
             );
         }
     }

@@ -100,7 +100,10 @@ fn baseline_consumer(key: i64, workers: usize) -> ! {
     unsafe {
         let id = libc::msgget(key as libc::key_t, 0);
         if id < 0 {
-            die(PROG, &format!("baseline: msgget({key:#x}): {}", std::io::Error::last_os_error()));
+            die(
+                PROG,
+                &format!("baseline: msgget({key:#x}): {}", std::io::Error::last_os_error()),
+            );
         }
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
@@ -128,7 +131,9 @@ fn baseline_consumer(key: i64, workers: usize) -> ! {
             loop {
                 let n = libc::msgrcv(id, buf.as_mut_ptr().cast(), MAX_MESSAGE, 0, libc::MSG_NOERROR);
                 if n < 0 {
-                    if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) && !TERM.load(Ordering::SeqCst) {
+                    if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+                        && !TERM.load(Ordering::SeqCst)
+                    {
                         continue;
                     }
                     break;
@@ -175,7 +180,10 @@ impl Queue {
             // SAFETY: msgget with plain values.
             let id = unsafe { libc::msgget(key, libc::IPC_CREAT | libc::IPC_EXCL | 0o600) };
             if id >= 0 {
-                return Queue { key: key as u32 as i64, id };
+                return Queue {
+                    key: key as u32 as i64,
+                    id,
+                };
             }
             if std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
                 die(PROG, &format!("msgget: {}", std::io::Error::last_os_error()));
@@ -279,7 +287,13 @@ fn start(o: &Options, target: Target, salt: u32, c_exe: Option<&Path>) -> Result
             }
         }
     });
-    let mut c = Consumer { target, queue, child, lines: rx, sent: 0 };
+    let mut c = Consumer {
+        target,
+        queue,
+        child,
+        lines: rx,
+        sent: 0,
+    };
     let mut ready = 0;
     let deadline = Instant::now() + Duration::from_secs(15);
     while ready < o.workers {
@@ -312,7 +326,10 @@ fn stop(mut c: Consumer) -> (u64, usize) {
         match c.child.try_wait() {
             Ok(Some(_)) | Err(_) => break,
             Ok(None) if Instant::now() > deadline => {
-                eprintln!("{PROG}: the {} consumer ignored SIGTERM for 10 s; SIGKILL", c.target.name());
+                eprintln!(
+                    "{PROG}: the {} consumer ignored SIGTERM for 10 s; SIGKILL",
+                    c.target.name()
+                );
                 break;
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
@@ -323,7 +340,11 @@ fn stop(mut c: Consumer) -> (u64, usize) {
     let _ = c.child.wait();
     let (mut total, mut reports) = (0, 0);
     while let Ok(line) = c.lines.recv_timeout(Duration::from_secs(2)) {
-        if let Some(n) = line.strip_prefix("count ").and_then(|r| r.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()) {
+        if let Some(n) = line
+            .strip_prefix("count ")
+            .and_then(|r| r.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+        {
             total += n;
             reports += 1;
         }
@@ -367,7 +388,11 @@ fn drain(c: &mut Consumer, n: usize, size: usize) -> Result<RunResult, String> {
     };
     let cpu = tree_cpu_ns(pid).saturating_sub(cpu0);
     let elapsed_s = t_end.saturating_sub(t0) as f64 / 1e9;
-    Ok(RunResult { rate: n as f64 / elapsed_s, elapsed_s, cpu_us: cpu as f64 / 1000.0 / n as f64 })
+    Ok(RunResult {
+        rate: n as f64 / elapsed_s,
+        elapsed_s,
+        cpu_us: cpu as f64 / 1000.0 / n as f64,
+    })
 }
 
 fn parse_options(args: &[String]) -> Options {
@@ -397,9 +422,21 @@ fn parse_options(args: &[String]) -> Options {
         targets.insert(0, Target::Baseline);
     }
     targets.dedup();
-    let sizes: Vec<usize> = v[1].split(',').filter(|s| !s.is_empty()).map(|s| parse_num(PROG, "sizes", s.trim())).collect();
-    let root = if v[6].is_empty() { default_root() } else { PathBuf::from(&v[6]) };
-    let lib_dir = if v[7].is_empty() { root.join("target/release") } else { PathBuf::from(&v[7]) };
+    let sizes: Vec<usize> = v[1]
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_num(PROG, "sizes", s.trim()))
+        .collect();
+    let root = if v[6].is_empty() {
+        default_root()
+    } else {
+        PathBuf::from(&v[6])
+    };
+    let lib_dir = if v[7].is_empty() {
+        root.join("target/release")
+    } else {
+        PathBuf::from(&v[7])
+    };
     let o = Options {
         messages: parse_num(PROG, "messages", &v[0]),
         sizes,
@@ -418,7 +455,9 @@ fn parse_options(args: &[String]) -> Options {
 }
 
 fn read_sys(name: &str) -> Option<usize> {
-    std::fs::read_to_string(format!("/proc/sys/kernel/{name}")).ok().and_then(|s| s.trim().parse().ok())
+    std::fs::read_to_string(format!("/proc/sys/kernel/{name}"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
 }
 
 fn main() {
@@ -440,7 +479,9 @@ fn main() {
     if let Some(max) = msgmax {
         for s in o.sizes.iter_mut() {
             if *s > max {
-                println!("note: {s}-byte messages are above msgmax ({max}, /proc/sys/kernel/msgmax): using {max} bytes");
+                println!(
+                    "note: {s}-byte messages are above msgmax ({max}, /proc/sys/kernel/msgmax): using {max} bytes"
+                );
                 *s = max;
             }
         }
@@ -481,7 +522,10 @@ fn main() {
                 let mut ok = true;
                 for &size in &o.sizes {
                     if let Err(why) = drain(&mut c, o.warmup.max(1), size) {
-                        println!("{} skipped: warm-up failed: {why}", if t == Target::C { "C ABI target" } else { t.name() });
+                        println!(
+                            "{} skipped: warm-up failed: {why}",
+                            if t == Target::C { "C ABI target" } else { t.name() }
+                        );
                         ok = false;
                         break;
                     }
@@ -492,11 +536,18 @@ fn main() {
                     stop(c);
                 }
             }
-            Err(why) => println!("{} skipped: {why}", if t == Target::C { "C ABI target" } else { t.name() }),
+            Err(why) => println!(
+                "{} skipped: {why}",
+                if t == Target::C { "C ABI target" } else { t.name() }
+            ),
         }
     }
     // results[size index][consumer index]
-    let mut results: Vec<Vec<Vec<RunResult>>> = o.sizes.iter().map(|_| consumers.iter().map(|_| Vec::new()).collect()).collect();
+    let mut results: Vec<Vec<Vec<RunResult>>> = o
+        .sizes
+        .iter()
+        .map(|_| consumers.iter().map(|_| Vec::new()).collect())
+        .collect();
     for (si, &size) in o.sizes.iter().enumerate() {
         for round in 0..o.rounds {
             for k in 0..consumers.len() {
@@ -525,26 +576,44 @@ fn main() {
         let (name, sent) = (c.target.name(), c.sent);
         let (got, reports) = stop(c);
         if got != sent || reports != o.workers {
-            println!("check: {name}: workers counted {got} messages ({reports} of {} reported), {sent} were sent", o.workers);
+            println!(
+                "check: {name}: workers counted {got} messages ({reports} of {} reported), {sent} were sent",
+                o.workers
+            );
         }
     }
 
     println!();
-    println!("medians of {} rounds; x = baseline msg/s / target msg/s (slowdown, >1 is slower; goals are on it);", o.rounds);
+    println!(
+        "medians of {} rounds; x = baseline msg/s / target msg/s (slowdown, >1 is slower; goals are on it);",
+        o.rounds
+    );
     println!("cpu us/msg = consumer CPU (manager + workers) per message (schedstat); x cpu = target / baseline");
-    println!("{:>7} {:<9} {:>12} {:>11}   {:>7} {:>7}   goal", "size", "target", "msg/s", "cpu us/msg", "x", "x cpu");
+    println!(
+        "{:>7} {:<9} {:>12} {:>11}   {:>7} {:>7}   goal",
+        "size", "target", "msg/s", "cpu us/msg", "x", "x cpu"
+    );
     let mut misses = Vec::new();
     for (si, &size) in o.sizes.iter().enumerate() {
         let med = |i: usize| -> Option<(f64, f64)> {
             let r = &results[si][i];
-            (!r.is_empty()).then(|| (median(r.iter().map(|x| x.rate).collect()), median(r.iter().map(|x| x.cpu_us).collect())))
+            (!r.is_empty()).then(|| {
+                (
+                    median(r.iter().map(|x| x.rate).collect()),
+                    median(r.iter().map(|x| x.cpu_us).collect()),
+                )
+            })
         };
         let base = names.iter().position(|&t| t == Target::Baseline).and_then(med);
         for (i, &t) in names.iter().enumerate() {
             let Some((rate, cpu)) = med(i) else { continue };
             let (x, xcpu) = base.map_or((f64::NAN, f64::NAN), |(br, bc)| (br / rate, cpu / bc));
             let goal = goal_text(t.name(), &format!("{size} B"), x, t.goal(), &mut misses);
-            println!("{:>5} B {:<9} {rate:>12.0} {cpu:>11.2}   {x:>6.2}x {xcpu:>6.2}x   {goal}", size, t.name());
+            println!(
+                "{:>5} B {:<9} {rate:>12.0} {cpu:>11.2}   {x:>6.2}x {xcpu:>6.2}x   {goal}",
+                size,
+                t.name()
+            );
         }
     }
     if !misses.is_empty() {

@@ -94,8 +94,14 @@ fn self_cpu_ns() -> u64 {
 
 fn send_dgram(fd: i32, header: &[u8], payload: &[u8]) {
     let iov = [
-        libc::iovec { iov_base: header.as_ptr() as *mut _, iov_len: header.len() },
-        libc::iovec { iov_base: payload.as_ptr() as *mut _, iov_len: payload.len() },
+        libc::iovec {
+            iov_base: header.as_ptr() as *mut _,
+            iov_len: header.len(),
+        },
+        libc::iovec {
+            iov_base: payload.as_ptr() as *mut _,
+            iov_len: payload.len(),
+        },
     ];
     loop {
         // SAFETY: sendmsg over live buffers.
@@ -171,12 +177,24 @@ fn baseline_pair(n: usize, size: usize, bus: bool) -> ! {
     for _ in 0..2 {
         let mut fds = [0; 2];
         // SAFETY: socketpair fills the array.
-        if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } != 0 {
+        if unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+                0,
+                fds.as_mut_ptr(),
+            )
+        } != 0
+        {
             die(PROG, &format!("socketpair: {}", std::io::Error::last_os_error()));
         }
         pairs.push((fds[0], fds[1]));
     }
-    let buf_len = if bus { HEADER_LEN + CHUNK_PAYLOAD } else { size.max(64 * 1024) };
+    let buf_len = if bus {
+        HEADER_LEN + CHUNK_PAYLOAD
+    } else {
+        size.max(64 * 1024)
+    };
     let mut pids = Vec::new();
     for id in [1usize, 0] {
         // SAFETY: this subprocess is single-threaded; the child only uses libc and its own memory.
@@ -292,10 +310,21 @@ fn command(o: &Options, target: Target, c_exe: Option<&Path>, n: usize, size: us
 }
 
 fn field(line: &str, key: &str) -> Option<u64> {
-    line.split_whitespace().find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')).and_then(|v| v.parse().ok()))
+    line.split_whitespace().find_map(|kv| {
+        kv.strip_prefix(key)
+            .and_then(|v| v.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+    })
 }
 
-fn run_one(o: &Options, target: Target, c_exe: Option<&Path>, n: usize, size: usize, bus: bool) -> Result<RunResult, String> {
+fn run_one(
+    o: &Options,
+    target: Target,
+    c_exe: Option<&Path>,
+    n: usize,
+    size: usize,
+    bus: bool,
+) -> Result<RunResult, String> {
     let mut child = command(o, target, c_exe, n, size, bus)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -335,10 +364,18 @@ fn run_one(o: &Options, target: Target, c_exe: Option<&Path>, n: usize, size: us
     let (elapsed, count, bytes) = (get("elapsed_ns")?, get("count")?, get("bytes")?);
     let cpu = get("send_cpu_ns")? + get("recv_cpu_ns")?;
     if count as usize != n || bytes as usize != n * size {
-        return Err(format!("wrong transfer: {count} messages / {bytes} bytes, expected {n} / {}", n * size));
+        return Err(format!(
+            "wrong transfer: {count} messages / {bytes} bytes, expected {n} / {}",
+            n * size
+        ));
     }
     let elapsed_s = elapsed as f64 / 1e9;
-    Ok(RunResult { elapsed_s, rate: n as f64 / elapsed_s, mbps: (n * size) as f64 / elapsed_s / 1e6, cpu_us: cpu as f64 / 1000.0 / n as f64 })
+    Ok(RunResult {
+        elapsed_s,
+        rate: n as f64 / elapsed_s,
+        mbps: (n * size) as f64 / elapsed_s / 1e6,
+        cpu_us: cpu as f64 / 1000.0 / n as f64,
+    })
 }
 
 fn parse_options(args: &[String]) -> Options {
@@ -379,8 +416,16 @@ fn parse_options(args: &[String]) -> Options {
             other => die(PROG, &format!("unknown case '{other}' (small, big)")),
         })
         .collect();
-    let root = if v[7].is_empty() { default_root() } else { PathBuf::from(&v[7]) };
-    let lib_dir = if v[8].is_empty() { root.join("target/release") } else { PathBuf::from(&v[8]) };
+    let root = if v[7].is_empty() {
+        default_root()
+    } else {
+        PathBuf::from(&v[7])
+    };
+    let lib_dir = if v[8].is_empty() {
+        root.join("target/release")
+    } else {
+        PathBuf::from(&v[8])
+    };
     let o = Options {
         small_n: num(0, "messages"),
         big_n: num(1, "big-messages"),
@@ -400,14 +445,28 @@ fn parse_options(args: &[String]) -> Options {
 }
 
 fn case_name(size: usize, bus: bool) -> String {
-    let s = if size % (1024 * 1024) == 0 { format!("{} MiB", size / (1024 * 1024)) } else { format!("{size} B") };
-    if bus { format!("{s} bus") } else { s }
+    let s = if size % (1024 * 1024) == 0 {
+        format!("{} MiB", size / (1024 * 1024))
+    } else {
+        format!("{size} B")
+    };
+    if bus {
+        format!("{s} bus")
+    } else {
+        s
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--baseline-pair") {
-        let get = |i: usize| parse_num(PROG, "--baseline-pair N SIZE BUS", args.get(i).map_or("", String::as_str));
+        let get = |i: usize| {
+            parse_num(
+                PROG,
+                "--baseline-pair N SIZE BUS",
+                args.get(i).map_or("", String::as_str),
+            )
+        };
         baseline_pair(get(1), get(2), get(3) != 0);
     }
     let o = parse_options(&args);
@@ -480,24 +539,40 @@ fn main() {
     }
 
     println!();
-    println!("medians of {} rounds; x = baseline rate / target rate (slowdown, >1 is slower; goals are on it);", o.rounds);
+    println!(
+        "medians of {} rounds; x = baseline rate / target rate (slowdown, >1 is slower; goals are on it);",
+        o.rounds
+    );
     println!("cpu us/msg = sender + receiver CPU per message (schedstat); x cpu = target / baseline");
-    println!("{:<14} {:<9} {:>12} {:>10} {:>11}   {:>7} {:>7}   goal", "case", "target", "msg/s", "MB/s", "cpu us/msg", "x", "x cpu");
+    println!(
+        "{:<14} {:<9} {:>12} {:>10} {:>11}   {:>7} {:>7}   goal",
+        "case", "target", "msg/s", "MB/s", "cpu us/msg", "x", "x cpu"
+    );
     let mut misses = Vec::new();
     for &bus in &o.cases {
         let size = if bus { o.big } else { o.small };
         let case = case_name(size, bus);
         let med = |t: Target| {
-            table.iter().find(|(b, tg, r)| *b == bus && *tg == t && !r.is_empty()).map(|(_, _, r)| {
-                (median(r.iter().map(|x| x.rate).collect()), median(r.iter().map(|x| x.mbps).collect()), median(r.iter().map(|x| x.cpu_us).collect()))
-            })
+            table
+                .iter()
+                .find(|(b, tg, r)| *b == bus && *tg == t && !r.is_empty())
+                .map(|(_, _, r)| {
+                    (
+                        median(r.iter().map(|x| x.rate).collect()),
+                        median(r.iter().map(|x| x.mbps).collect()),
+                        median(r.iter().map(|x| x.cpu_us).collect()),
+                    )
+                })
         };
         let base = med(Target::Baseline);
         for &t in &targets {
             let Some((rate, mbps, cpu)) = med(t) else { continue };
             let (x, xcpu) = base.map_or((f64::NAN, f64::NAN), |(br, _, bc)| (br / rate, cpu / bc));
             let goal = goal_text(t.name(), &case, x, t.goal(), &mut misses);
-            println!("{case:<14} {:<9} {rate:>12.0} {mbps:>10.1} {cpu:>11.3}   {x:>6.2}x {xcpu:>6.2}x   {goal}", t.name());
+            println!(
+                "{case:<14} {:<9} {rate:>12.0} {mbps:>10.1} {cpu:>11.3}   {x:>6.2}x {xcpu:>6.2}x   {goal}",
+                t.name()
+            );
         }
     }
     if !misses.is_empty() {

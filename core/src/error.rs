@@ -25,11 +25,17 @@ pub enum Error {
 impl Error {
     /// Wraps the current `errno` with a description of what was being attempted.
     pub fn last_os(what: impl Into<String>) -> Error {
-        Error::System { what: what.into(), source: std::io::Error::last_os_error() }
+        Error::System {
+            what: what.into(),
+            source: std::io::Error::last_os_error(),
+        }
     }
 
     pub fn from_errno(what: impl Into<String>, errno: nix::errno::Errno) -> Error {
-        Error::System { what: what.into(), source: std::io::Error::from_raw_os_error(errno as i32) }
+        Error::System {
+            what: what.into(),
+            source: std::io::Error::from_raw_os_error(errno as i32),
+        }
     }
 }
 

@@ -31,7 +31,14 @@ pub struct FrameReader {
 
 impl FrameReader {
     pub fn new(max_len: usize) -> FrameReader {
-        FrameReader { max_len, header: [0; HEADER_LEN], header_filled: 0, body: Vec::new(), body_filled: 0, failed: None }
+        FrameReader {
+            max_len,
+            header: [0; HEADER_LEN],
+            header_filled: 0,
+            body: Vec::new(),
+            body_filled: 0,
+            failed: None,
+        }
     }
 
     /// Where the next read should land: the rest of the header, then the rest of the body.
@@ -113,7 +120,10 @@ mod tests {
     fn a_frame_arrives_whole_whatever_the_split() {
         for step in [1, 2, 3, 5, 100] {
             let mut r = FrameReader::new(100);
-            assert_eq!(feed(&mut r, b"\0\0\0\x05hello", step), Ok(Progress::Complete(b"hello".to_vec())));
+            assert_eq!(
+                feed(&mut r, b"\0\0\0\x05hello", step),
+                Ok(Progress::Complete(b"hello".to_vec()))
+            );
         }
     }
 
@@ -134,10 +144,16 @@ mod tests {
     #[test]
     fn empty_and_oversized_frames_are_refused_before_any_allocation() {
         assert_eq!(feed(&mut FrameReader::new(10), b"\0\0\0\0", 4), Err(FrameError::Empty));
-        assert_eq!(feed(&mut FrameReader::new(10), b"\0\0\0\x0b", 4), Err(FrameError::TooLarge { len: 11, max: 10 }));
+        assert_eq!(
+            feed(&mut FrameReader::new(10), b"\0\0\0\x0b", 4),
+            Err(FrameError::TooLarge { len: 11, max: 10 })
+        );
         // 4 GiB - 1 announced: refused from the header alone.
         let mut r = FrameReader::new(2 * 1024 * 1024);
-        assert!(matches!(feed(&mut r, b"\xff\xff\xff\xff", 4), Err(FrameError::TooLarge { .. })));
+        assert!(matches!(
+            feed(&mut r, b"\xff\xff\xff\xff", 4),
+            Err(FrameError::TooLarge { .. })
+        ));
         assert_eq!(r.body.capacity(), 0);
     }
 
@@ -151,7 +167,10 @@ mod tests {
     #[test]
     fn a_frame_of_exactly_max_len_is_accepted() {
         let mut r = FrameReader::new(3);
-        assert_eq!(feed(&mut r, b"\0\0\0\x03abc", 7), Ok(Progress::Complete(b"abc".to_vec())));
+        assert_eq!(
+            feed(&mut r, b"\0\0\0\x03abc", 7),
+            Ok(Progress::Complete(b"abc".to_vec()))
+        );
     }
 
     #[test]

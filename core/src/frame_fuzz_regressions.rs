@@ -21,7 +21,9 @@ impl checks::Hooks for WhiteBox {
 
 /// The inputs kept under fuzz/regressions/<target>/ (none is fine: nothing was found there).
 pub(crate) fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions").join(target);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions")
+        .join(target);
     let mut inputs: Vec<(String, Vec<u8>)> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
             .map(|e| e.unwrap().path())

@@ -70,12 +70,21 @@ impl Listener {
         unsafe {
             let mut storage: libc::sockaddr_storage = std::mem::zeroed();
             let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            if libc::getsockname(self.raw_fd(), (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len) != 0 {
+            if libc::getsockname(
+                self.raw_fd(),
+                (&mut storage as *mut libc::sockaddr_storage).cast(),
+                &mut len,
+            ) != 0
+            {
                 return None;
             }
             match storage.ss_family as i32 {
-                libc::AF_INET => Some(u16::from_be((*(&storage as *const _ as *const libc::sockaddr_in)).sin_port)),
-                libc::AF_INET6 => Some(u16::from_be((*(&storage as *const _ as *const libc::sockaddr_in6)).sin6_port)),
+                libc::AF_INET => Some(u16::from_be(
+                    (*(&storage as *const _ as *const libc::sockaddr_in)).sin_port,
+                )),
+                libc::AF_INET6 => Some(u16::from_be(
+                    (*(&storage as *const _ as *const libc::sockaddr_in6)).sin6_port,
+                )),
                 _ => None,
             }
         }
@@ -96,27 +105,41 @@ impl Drop for Listener {
 }
 
 fn bind_tcp(host: &str, port: i64) -> Result<Listener> {
-    let port = u16::try_from(port)
-        .map_err(|_| Error::InvalidArgument(format!("port {port} is out of range (0..65535)")))?;
+    let port =
+        u16::try_from(port).map_err(|_| Error::InvalidArgument(format!("port {port} is out of range (0..65535)")))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let addr = (host, port)
         .to_socket_addrs()
         .map_err(|e| Error::InvalidArgument(format!("cannot resolve listen address '{host}': {e}")))?
         .next()
         .ok_or_else(|| Error::InvalidArgument(format!("listen address '{host}' resolves to nothing")))?;
-    let listener = TcpListener::bind(addr).map_err(|e| Error::System { what: format!("bind(tcp://{addr})"), source: e })?;
-    Ok(Listener { fd: listener.into(), addr: ListenAddr::Tcp(addr), unix_file: None, owner_pid: std::process::id() })
+    let listener = TcpListener::bind(addr).map_err(|e| Error::System {
+        what: format!("bind(tcp://{addr})"),
+        source: e,
+    })?;
+    Ok(Listener {
+        fd: listener.into(),
+        addr: ListenAddr::Tcp(addr),
+        unix_file: None,
+        owner_pid: std::process::id(),
+    })
 }
 
 fn bind_unix(path: &Path) -> Result<Listener> {
     if path.as_os_str().is_empty() {
-        return Err(Error::InvalidArgument("unix socket path is empty ('unix:/path' expected)".into()));
+        return Err(Error::InvalidArgument(
+            "unix socket path is empty ('unix:/path' expected)".into(),
+        ));
     }
     remove_stale_socket(path)?;
-    let listener = UnixListener::bind(path)
-        .map_err(|e| Error::System { what: format!("bind(unix:{})", path.display()), source: e })?;
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|e| Error::System { what: format!("stat({})", path.display()), source: e })?;
+    let listener = UnixListener::bind(path).map_err(|e| Error::System {
+        what: format!("bind(unix:{})", path.display()),
+        source: e,
+    })?;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::System {
+        what: format!("stat({})", path.display()),
+        source: e,
+    })?;
     Ok(Listener {
         fd: listener.into(),
         addr: ListenAddr::Unix(path.to_path_buf()),
@@ -127,16 +150,23 @@ fn bind_unix(path: &Path) -> Result<Listener> {
 
 /// A socket file nobody accepts on (its pool died) is removed; a live one or a non-socket file is an error.
 fn remove_stale_socket(path: &Path) -> Result<()> {
-    let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
     if !meta.file_type().is_socket() {
-        return Err(Error::InvalidArgument(format!("{} exists and is not a socket; not replacing it", path.display())));
+        return Err(Error::InvalidArgument(format!(
+            "{} exists and is not a socket; not replacing it",
+            path.display()
+        )));
     }
     match UnixStream::connect(path) {
         Ok(_) => Err(Error::System {
             what: format!("bind(unix:{}): another process is listening there", path.display()),
             source: std::io::Error::from_raw_os_error(libc::EADDRINUSE),
         }),
-        Err(_) => std::fs::remove_file(path)
-            .map_err(|e| Error::System { what: format!("removing stale socket {}", path.display()), source: e }),
+        Err(_) => std::fs::remove_file(path).map_err(|e| Error::System {
+            what: format!("removing stale socket {}", path.display()),
+            source: e,
+        }),
     }
 }

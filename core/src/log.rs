@@ -28,7 +28,15 @@ pub fn write(level: LogLevel, message: &str) {
         Some(id) => ('*', id as i64),
         None => ('$', -1),
     };
-    let line = format!("[{} {}{}.{}]\t{}\t{}\n", timestamp(), marker, std::process::id(), id, tag, message);
+    let line = format!(
+        "[{} {}{}.{}]\t{}\t{}\n",
+        timestamp(),
+        marker,
+        std::process::id(),
+        id,
+        tag,
+        message
+    );
     // SAFETY: writing a buffer we own to fd 2.
     unsafe { libc::write(2, line.as_ptr().cast(), line.len()) };
 }

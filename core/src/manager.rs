@@ -33,7 +33,11 @@ pub struct Pool {
 impl Pool {
     pub fn new(config: PoolConfig) -> Result<Pool> {
         config.validate()?;
-        Ok(Pool { config, started: false, listener: None })
+        Ok(Pool {
+            config,
+            started: false,
+            listener: None,
+        })
     }
 
     pub fn config(&self) -> &PoolConfig {
@@ -51,7 +55,9 @@ impl Pool {
     /// SOCKET: listens on `host` (`unix:/path`, or a TCP host with `port`) before start().
     pub fn listen(&mut self, host: &str, port: i64, backlog: i32) -> Result<&Listener> {
         if self.config.ipc_mode != IpcMode::Socket {
-            return Err(Error::WrongState("listen() is only available with SWOOLE_IPC_SOCKET".into()));
+            return Err(Error::WrongState(
+                "listen() is only available with SWOOLE_IPC_SOCKET".into(),
+            ));
         }
         if self.started {
             return Err(Error::AlreadyStarted);
@@ -81,7 +87,10 @@ impl Pool {
         // Opened before anything is forked: a queue that cannot be opened is start()'s error, not a
         // worker that fails and is respawned for ever.
         let queue = match self.config.ipc_mode {
-            IpcMode::MsgQueue => Some(MsgQueue::open(self.config.msgqueue_key, self.config.msgqueue_permissions)?),
+            IpcMode::MsgQueue => Some(MsgQueue::open(
+                self.config.msgqueue_key,
+                self.config.msgqueue_permissions,
+            )?),
             _ => None,
         };
         let queue_id = queue.as_ref().map(MsgQueue::id);
@@ -108,7 +117,13 @@ impl Pool {
         }
         let _leave = LeaveManager;
         let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
-        let result = run_manager(&self.config, handler, &control, &table, WorkerIpc { listen_fd, queue_id });
+        let result = run_manager(
+            &self.config,
+            handler,
+            &control,
+            &table,
+            WorkerIpc { listen_fd, queue_id },
+        );
         self.listener = None;
         result
     }
@@ -123,7 +138,10 @@ struct WorkerIpc {
 
 /// `PROCPOOL_LOG=off|warning|info` overrides the configured level, for debugging a deployed script.
 fn effective_log_level(configured: LogLevel) -> LogLevel {
-    std::env::var("PROCPOOL_LOG").ok().and_then(|v| LogLevel::parse(&v)).unwrap_or(configured)
+    std::env::var("PROCPOOL_LOG")
+        .ok()
+        .and_then(|v| LogLevel::parse(&v))
+        .unwrap_or(configured)
 }
 
 fn run_manager(
@@ -138,7 +156,11 @@ fn run_manager(
     let manager_pid = std::process::id();
     handler.on_start(&ctx);
     end_if_forked_copy(manager_pid);
-    info!("manager pid {} starting {} workers", std::process::id(), config.worker_num);
+    info!(
+        "manager pid {} starting {} workers",
+        std::process::id(),
+        config.worker_num
+    );
     let mut ops = ForkOps {
         handler,
         table,
@@ -224,11 +246,24 @@ fn resignal_waiting_workers(supervisor: &Supervisor, ops: &mut ForkOps, next: Op
 fn wait_for_events(signals: &ManagerSignals, control_read: RawFd, deadline: Option<Instant>) -> Result<()> {
     let timeout_ms = match deadline {
         None => -1,
-        Some(d) => d.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i32 + 1,
+        Some(d) => {
+            d.saturating_duration_since(Instant::now())
+                .as_millis()
+                .min(i32::MAX as u128) as i32
+                + 1
+        }
     };
     let mut fds = [
-        libc::pollfd { fd: signals.raw_fd(), events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: control_read, events: libc::POLLIN, revents: 0 },
+        libc::pollfd {
+            fd: signals.raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: control_read,
+            events: libc::POLLIN,
+            revents: 0,
+        },
     ];
     // SAFETY: poll on an array we own.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };

@@ -43,7 +43,12 @@ impl ChunkHeader {
         if u32_at(0) != MAGIC {
             return Err(BusError::NotABusChunk);
         }
-        Ok(ChunkHeader { sender_pid: u32_at(4), message_id: u32_at(8), total_len: u64_at(16), offset: u64_at(24) })
+        Ok(ChunkHeader {
+            sender_pid: u32_at(4),
+            message_id: u32_at(8),
+            total_len: u64_at(16),
+            offset: u64_at(24),
+        })
     }
 }
 
@@ -55,7 +60,15 @@ pub fn chunks(data: &[u8], sender_pid: u32, message_id: u32) -> impl Iterator<It
     (0..count).map(move |i| {
         let start = i * CHUNK_PAYLOAD;
         let end = (start + CHUNK_PAYLOAD).min(data.len());
-        (ChunkHeader { sender_pid, message_id, total_len, offset: start as u64 }, &data[start..end])
+        (
+            ChunkHeader {
+                sender_pid,
+                message_id,
+                total_len,
+                offset: start as u64,
+            },
+            &data[start..end],
+        )
     })
 }
 
@@ -66,9 +79,18 @@ pub enum BusError {
     #[error("datagram is not a message-bus chunk")]
     NotABusChunk,
     #[error("chunk of message {message_id} from pid {sender_pid} is out of place (offset {offset}, expected {expected}); the partial message is dropped")]
-    OutOfOrder { sender_pid: u32, message_id: u32, offset: u64, expected: u64 },
+    OutOfOrder {
+        sender_pid: u32,
+        message_id: u32,
+        offset: u64,
+        expected: u64,
+    },
     #[error("chunk of message {message_id} from pid {sender_pid} goes past its total length {total_len}; the partial message is dropped")]
-    Overflow { sender_pid: u32, message_id: u32, total_len: u64 },
+    Overflow {
+        sender_pid: u32,
+        message_id: u32,
+        total_len: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -95,11 +117,20 @@ impl Reassembler {
     pub fn feed(&mut self, datagram: &[u8], now: Instant) -> Result<Option<(u32, Vec<u8>)>, BusError> {
         let header = ChunkHeader::decode(datagram)?;
         let payload = &datagram[HEADER_LEN..];
-        let ChunkHeader { sender_pid, message_id, total_len, offset } = header;
+        let ChunkHeader {
+            sender_pid,
+            message_id,
+            total_len,
+            offset,
+        } = header;
         let end = offset.checked_add(payload.len() as u64);
         if end.is_none_or(|end| end > total_len) {
             self.partials.remove(&sender_pid);
-            return Err(BusError::Overflow { sender_pid, message_id, total_len });
+            return Err(BusError::Overflow {
+                sender_pid,
+                message_id,
+                total_len,
+            });
         }
         if offset == 0 {
             // A new message from this sender; an unfinished older one can never complete now.
@@ -110,7 +141,15 @@ impl Reassembler {
             // Nothing is reserved on the word of the header (a lying total length would cost
             // memory per forged sender): the buffer grows with what arrives, see below.
             let data = payload.to_vec();
-            self.partials.insert(sender_pid, Partial { message_id, total_len, data, last_chunk: now });
+            self.partials.insert(
+                sender_pid,
+                Partial {
+                    message_id,
+                    total_len,
+                    data,
+                    last_chunk: now,
+                },
+            );
             return Ok(None);
         }
         let expected = match self.partials.get(&sender_pid) {
@@ -119,7 +158,12 @@ impl Reassembler {
         };
         if expected == 0 || offset != expected {
             self.partials.remove(&sender_pid);
-            return Err(BusError::OutOfOrder { sender_pid, message_id, offset, expected });
+            return Err(BusError::OutOfOrder {
+                sender_pid,
+                message_id,
+                offset,
+                expected,
+            });
         }
         let partial = self.partials.get_mut(&sender_pid).expect("checked above");
         // Doubling, capped at the total length (which this chunk fits in): at most twice what was

@@ -20,7 +20,9 @@ impl checks::Hooks for WhiteBox {
 }
 
 fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions").join(target);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions")
+        .join(target);
     let mut inputs: Vec<(String, Vec<u8>)> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
             .map(|e| e.unwrap().path())
@@ -66,7 +68,12 @@ fn a_lying_total_length_reserves_nothing_beyond_what_arrived() {
     let now = std::time::Instant::now();
     let mut r = Reassembler::new();
     for pid in 1..=4u32 {
-        let h = super::ChunkHeader { sender_pid: pid, message_id: 1, total_len: 1 << 40, offset: 0 };
+        let h = super::ChunkHeader {
+            sender_pid: pid,
+            message_id: 1,
+            total_len: 1 << 40,
+            offset: 0,
+        };
         let mut d = h.encode().to_vec();
         d.extend_from_slice(&vec![7u8; super::CHUNK_PAYLOAD]);
         assert_eq!(r.feed(&d, now), Ok(None));

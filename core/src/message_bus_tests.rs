@@ -11,19 +11,33 @@ fn datagrams(data: &[u8], pid: u32, id: u32) -> Vec<Vec<u8>> {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 #[test]
 fn header_round_trips() {
-    let h = ChunkHeader { sender_pid: 42, message_id: 7, total_len: 1 << 40, offset: 99 };
+    let h = ChunkHeader {
+        sender_pid: 42,
+        message_id: 7,
+        total_len: 1 << 40,
+        offset: 99,
+    };
     assert_eq!(ChunkHeader::decode(&h.encode()), Ok(h));
 }
 
 #[test]
 fn messages_of_every_size_are_reassembled_whole_and_once() {
     let now = Instant::now();
-    for len in [0, 1, CHUNK_PAYLOAD - 1, CHUNK_PAYLOAD, CHUNK_PAYLOAD + 1, 3 * CHUNK_PAYLOAD + 17] {
+    for len in [
+        0,
+        1,
+        CHUNK_PAYLOAD - 1,
+        CHUNK_PAYLOAD,
+        CHUNK_PAYLOAD + 1,
+        3 * CHUNK_PAYLOAD + 17,
+    ] {
         let data = pattern(len, 3);
         let mut r = Reassembler::new();
         let mut delivered = Vec::new();
@@ -71,8 +85,11 @@ fn a_sender_that_died_mid_message_leaves_nothing_behind() {
 fn a_silent_partial_expires_after_the_timeout() {
     let now = Instant::now();
     let mut r = Reassembler::new();
-    r.feed(&datagrams(&pattern(2 * CHUNK_PAYLOAD, 0), 5, 1)[0], now).unwrap();
-    assert!(r.expire(now + PARTIAL_TIMEOUT - Duration::from_millis(1), |_| true).is_empty());
+    r.feed(&datagrams(&pattern(2 * CHUNK_PAYLOAD, 0), 5, 1)[0], now)
+        .unwrap();
+    assert!(r
+        .expire(now + PARTIAL_TIMEOUT - Duration::from_millis(1), |_| true)
+        .is_empty());
     assert_eq!(r.expire(now + PARTIAL_TIMEOUT, |_| true).len(), 1);
 }
 
@@ -94,11 +111,21 @@ fn malformed_chunks_are_refused() {
     let mut r = Reassembler::new();
     assert_eq!(r.feed(b"short", now), Err(BusError::Short(5)));
     assert_eq!(r.feed(&[0u8; HEADER_LEN], now), Err(BusError::NotABusChunk));
-    let liar = ChunkHeader { sender_pid: 1, message_id: 1, total_len: 2, offset: 0 };
+    let liar = ChunkHeader {
+        sender_pid: 1,
+        message_id: 1,
+        total_len: 2,
+        offset: 0,
+    };
     let mut d = liar.encode().to_vec();
     d.extend_from_slice(b"too long");
     assert!(matches!(r.feed(&d, now), Err(BusError::Overflow { .. })));
-    let huge = ChunkHeader { sender_pid: 1, message_id: 1, total_len: u64::MAX, offset: u64::MAX - 1 };
+    let huge = ChunkHeader {
+        sender_pid: 1,
+        message_id: 1,
+        total_len: u64::MAX,
+        offset: u64::MAX - 1,
+    };
     let mut d = huge.encode().to_vec();
     d.extend_from_slice(b"xx");
     assert!(matches!(r.feed(&d, now), Err(BusError::Overflow { .. })));

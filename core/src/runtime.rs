@@ -8,8 +8,8 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::control::{self, Notice};
-use crate::ipc::unixsock;
 use crate::error::{Error, Result};
+use crate::ipc::unixsock;
 use crate::log::info;
 use crate::worker_table::WorkerTable;
 
@@ -150,7 +150,11 @@ pub fn role() -> Role {
 
 pub fn worker_id() -> Option<usize> {
     let s = STATE.lock();
-    if s.role == Role::Worker { s.worker_id } else { None }
+    if s.role == Role::Worker {
+        s.worker_id
+    } else {
+        None
+    }
 }
 
 /// Handle for the actions a callback may take. Cheap to make; every method acts on this process.
@@ -225,7 +229,10 @@ impl Context {
 
     /// MSGQUEUE: the id of the pool's System V queue (as `ipcs -q` shows it).
     pub fn queue_id(&self) -> Result<i32> {
-        STATE.lock().queue_id.ok_or_else(|| Error::WrongState("no SWOOLE_IPC_MSGQUEUE pool is running".into()))
+        STATE
+            .lock()
+            .queue_id
+            .ok_or_else(|| Error::WrongState("no SWOOLE_IPC_MSGQUEUE pool is running".into()))
     }
 
     /// MSGQUEUE: sends `data` to the pool's queue (any worker, or a `pop()`, takes it).
@@ -273,7 +280,11 @@ impl Context {
             };
             (send_end, s.message_bus, s.role == Role::Manager)
         };
-        let blocking = if in_manager { unixsock::Blocking::Never } else { unixsock::Blocking::Wait };
+        let blocking = if in_manager {
+            unixsock::Blocking::Never
+        } else {
+            unixsock::Blocking::Wait
+        };
         unixsock::send(fd, data, bus, blocking)
     }
 
@@ -282,7 +293,11 @@ impl Context {
     pub fn pipe_fd(&self, id: usize) -> Option<RawFd> {
         let s = STATE.lock();
         let &(send_end, recv_end) = s.unix_pairs.get(id)?;
-        Some(if s.role == Role::Worker && s.worker_id == Some(id) { recv_end } else { send_end })
+        Some(if s.role == Role::Worker && s.worker_id == Some(id) {
+            recv_end
+        } else {
+            send_end
+        })
     }
 
     fn raw_pipe(&self, id: usize) -> Result<RawFd> {
@@ -291,12 +306,17 @@ impl Context {
                 "raw datagrams are disabled while enable_message_bus is on; use sendMessage()".into(),
             ));
         }
-        self.pipe_fd(id).ok_or_else(|| Error::WrongState("no SWOOLE_IPC_UNIXSOCK pool is running".into()))
+        self.pipe_fd(id)
+            .ok_or_else(|| Error::WrongState("no SWOOLE_IPC_UNIXSOCK pool is running".into()))
     }
 
     /// UNIXSOCK: writes one raw datagram on this process's end for worker `id`; returns its length.
     pub fn pipe_write(&self, id: usize, data: &[u8]) -> Result<usize> {
-        let blocking = if self.role() == Role::Manager { unixsock::Blocking::Never } else { unixsock::Blocking::Wait };
+        let blocking = if self.role() == Role::Manager {
+            unixsock::Blocking::Never
+        } else {
+            unixsock::Blocking::Wait
+        };
         unixsock::send(self.raw_pipe(id)?, data, false, blocking).map(|()| data.len())
     }
 

@@ -9,8 +9,13 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use crate::error::{Error, Result};
 
 /// Signals the manager acts on: shutdown (TERM, and INT for Ctrl-C), reload (USR1, USR2), reaping (CHLD).
-pub const MANAGER_SIGNALS: [Signal; 5] =
-    [Signal::SIGTERM, Signal::SIGINT, Signal::SIGUSR1, Signal::SIGUSR2, Signal::SIGCHLD];
+pub const MANAGER_SIGNALS: [Signal; 5] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGCHLD,
+];
 
 /// Signals whose disposition a worker gets back to default, whatever the embedder had installed.
 const WORKER_DEFAULT_SIGNALS: [Signal; 7] = [
@@ -52,7 +57,11 @@ impl ManagerSignals {
         // SAFETY: SIG_DFL runs no code of ours.
         let saved_sigchld = unsafe { signal::sigaction(Signal::SIGCHLD, &default) }
             .map_err(|e| Error::from_errno("sigaction(SIGCHLD)", e))?;
-        Ok(ManagerSignals { fd, saved_mask, saved_sigchld })
+        Ok(ManagerSignals {
+            fd,
+            saved_mask,
+            saved_sigchld,
+        })
     }
 
     pub fn raw_fd(&self) -> RawFd {

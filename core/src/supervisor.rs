@@ -165,7 +165,12 @@ impl Supervisor {
     /// Workers told to stop (SIGTERM) that have not exited yet.
     pub fn stopping(&self) -> Vec<(usize, Pid)> {
         if self.is_shutting_down() {
-            return self.slots.iter().enumerate().filter_map(|(id, s)| s.pid.map(|pid| (id, pid))).collect();
+            return self
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(id, s)| s.pid.map(|pid| (id, pid)))
+                .collect();
         }
         match self.reload.as_ref().and_then(|r| r.waiting_for) {
             Some(pid) => self.worker_of(pid).map(|id| vec![(id, pid)]).unwrap_or_default(),
@@ -191,7 +196,10 @@ impl Supervisor {
             Err(e) => {
                 let retry_at = ops.now() + SPAWN_RETRY_DELAY;
                 self.slots[id].retry_at = Some(retry_at);
-                warning!("worker#{id} could not be started: {e}; retrying in {}s", SPAWN_RETRY_DELAY.as_secs());
+                warning!(
+                    "worker#{id} could not be started: {e}; retrying in {}s",
+                    SPAWN_RETRY_DELAY.as_secs()
+                );
             }
         }
     }
@@ -199,7 +207,11 @@ impl Supervisor {
     /// A child was reaped. Workers are replaced at once unless the pool is shutting down.
     pub fn on_child_exit(&mut self, pid: Pid, status: ExitStatus, ops: &mut dyn ProcessOps) -> Reaped {
         if self.detached.remove(&pid) {
-            info!("detached process {pid} exited (status={}, signal={})", status.code(), status.signal());
+            info!(
+                "detached process {pid} exited (status={}, signal={})",
+                status.code(),
+                status.signal()
+            );
             return Reaped::Detached;
         }
         let Some(id) = self.worker_of(pid) else {
@@ -213,7 +225,11 @@ impl Supervisor {
         self.slots[id].pid = None;
         ops.slot_changed(id, None);
         if self.is_shutting_down() {
-            info!("worker#{id} (pid {pid}) stopped (status={}, signal={})", status.code(), status.signal());
+            info!(
+                "worker#{id} (pid {pid}) stopped (status={}, signal={})",
+                status.code(),
+                status.signal()
+            );
             return Reaped::Worker(id);
         }
         self.slots[id].respawns += 1;
@@ -226,7 +242,11 @@ impl Supervisor {
                 "worker#{id} (pid {pid}) abnormal exit, status={}, signal={}{}",
                 status.code(),
                 signal,
-                if signal != 0 { format!(" ({})", signals::name(signal)) } else { String::new() }
+                if signal != 0 {
+                    format!(" ({})", signals::name(signal))
+                } else {
+                    String::new()
+                }
             );
             // Within a crash-loop burst, its one warning says it all; each death is only info.
             let threshold = self.crash_loop.threshold;
@@ -307,7 +327,11 @@ impl Supervisor {
             .collect();
         let deadline = (!self.max_wait.is_zero()).then(|| ops.now() + self.max_wait);
         info!("reloading workers one at a time");
-        self.reload = Some(Reload { queue, waiting_for: None, deadline });
+        self.reload = Some(Reload {
+            queue,
+            waiting_for: None,
+            deadline,
+        });
         self.advance_reload(ops);
         true
     }
@@ -335,7 +359,10 @@ impl Supervisor {
             return false;
         }
         let deadline = (!self.max_wait.is_zero()).then(|| ops.now() + self.max_wait);
-        self.phase = Phase::ShuttingDown { deadline, forced: false };
+        self.phase = Phase::ShuttingDown {
+            deadline,
+            forced: false,
+        };
         self.reload = None;
         for slot in &mut self.slots {
             slot.retry_at = None;
@@ -351,7 +378,10 @@ impl Supervisor {
         let retry = self.slots.iter().filter_map(|s| s.retry_at).min();
         let reload = self.reload.as_ref().and_then(|r| r.deadline);
         let shutdown = match self.phase {
-            Phase::ShuttingDown { deadline, forced: false } => deadline,
+            Phase::ShuttingDown {
+                deadline,
+                forced: false,
+            } => deadline,
             _ => None,
         };
         [retry, reload, shutdown].into_iter().flatten().min()
@@ -360,12 +390,22 @@ impl Supervisor {
     /// Time-driven work: fork retries and the `max_wait_time` guards.
     pub fn tick(&mut self, ops: &mut dyn ProcessOps) {
         let now = ops.now();
-        if let Phase::ShuttingDown { deadline: Some(deadline), forced: false } = self.phase {
+        if let Phase::ShuttingDown {
+            deadline: Some(deadline),
+            forced: false,
+        } = self.phase
+        {
             if now >= deadline {
-                self.phase = Phase::ShuttingDown { deadline: Some(deadline), forced: true };
+                self.phase = Phase::ShuttingDown {
+                    deadline: Some(deadline),
+                    forced: true,
+                };
                 for (id, slot) in self.slots.iter().enumerate() {
                     if let Some(pid) = slot.pid {
-                        warning!("worker#{id} (pid {pid}) still running {}s after SIGTERM; sending SIGKILL", self.max_wait.as_secs_f64());
+                        warning!(
+                            "worker#{id} (pid {pid}) still running {}s after SIGTERM; sending SIGKILL",
+                            self.max_wait.as_secs_f64()
+                        );
                         ops.kill(pid, libc::SIGKILL);
                     }
                 }
@@ -377,14 +417,19 @@ impl Supervisor {
         }
         if let Some(reload) = &self.reload {
             if reload.deadline.is_some_and(|d| now >= d) {
-                let old: Vec<(usize, Pid)> = reload.waiting_for.iter()
+                let old: Vec<(usize, Pid)> = reload
+                    .waiting_for
+                    .iter()
                     .filter_map(|&pid| self.worker_of(pid).map(|id| (id, pid)))
                     .chain(reload.queue.iter().copied())
                     .collect();
                 self.reload = None;
                 for (id, pid) in old {
                     if self.slots[id].pid == Some(pid) {
-                        warning!("worker#{id} (pid {pid}) still running {}s after the reload began; sending SIGKILL", self.max_wait.as_secs_f64());
+                        warning!(
+                            "worker#{id} (pid {pid}) still running {}s after the reload began; sending SIGKILL",
+                            self.max_wait.as_secs_f64()
+                        );
                         self.signal_worker(id, pid, libc::SIGKILL, ops);
                     }
                 }

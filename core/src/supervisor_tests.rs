@@ -14,7 +14,11 @@ struct FakeOps {
 
 impl FakeOps {
     fn new() -> FakeOps {
-        FakeOps { next_pid: 100, base: Some(Instant::now()), ..Default::default() }
+        FakeOps {
+            next_pid: 100,
+            base: Some(Instant::now()),
+            ..Default::default()
+        }
     }
     fn advance(&mut self, by: Duration) {
         self.now_offset += by;
@@ -73,7 +77,10 @@ fn a_dead_worker_is_replaced_under_the_same_id() {
 #[test]
 fn a_stranger_child_is_not_replaced() {
     let (mut sup, mut ops) = started(2);
-    assert_eq!(sup.on_child_exit(999, ExitStatus::Exited(0), &mut ops), Reaped::Stranger);
+    assert_eq!(
+        sup.on_child_exit(999, ExitStatus::Exited(0), &mut ops),
+        Reaped::Stranger
+    );
     assert_eq!(ops.spawned.len(), 2);
 }
 
@@ -178,7 +185,10 @@ fn detach_forks_a_replacement_and_leaves_the_old_process_alone() {
     assert_eq!(sup.pid_of(0), Some(103));
     sup.begin_shutdown(&mut ops);
     assert_eq!(ops.take_kills(), vec![(103, libc::SIGTERM), (102, libc::SIGTERM)]);
-    assert_eq!(sup.on_child_exit(101, ExitStatus::Exited(0), &mut ops), Reaped::Detached);
+    assert_eq!(
+        sup.on_child_exit(101, ExitStatus::Exited(0), &mut ops),
+        Reaped::Detached
+    );
     assert_eq!(ops.spawned.len(), 3);
 }
 
@@ -211,7 +221,10 @@ fn a_failed_fork_is_retried_later_not_in_a_loop() {
 fn exit_status_decodes_waitpid_values() {
     assert_eq!(ExitStatus::from_wait_status(0), ExitStatus::Exited(0));
     assert_eq!(ExitStatus::from_wait_status(3 << 8), ExitStatus::Exited(3));
-    assert_eq!(ExitStatus::from_wait_status(libc::SIGKILL), ExitStatus::Signaled(libc::SIGKILL));
+    assert_eq!(
+        ExitStatus::from_wait_status(libc::SIGKILL),
+        ExitStatus::Signaled(libc::SIGKILL)
+    );
 }
 
 const SEGV: ExitStatus = ExitStatus::Signaled(libc::SIGSEGV);
@@ -232,8 +245,17 @@ fn crash(sup: &mut Supervisor, ops: &mut FakeOps, times: usize, after: Duration,
 fn a_crash_loop_is_slowed_down_with_a_growing_capped_delay() {
     let (mut sup, mut ops) = started(1);
     let policy = CrashLoopPolicy::default();
-    crash(&mut sup, &mut ops, policy.threshold as usize - 1, Duration::from_millis(10), SEGV);
-    assert!(sup.pid_of(0).is_some(), "below the threshold a crash is respawned at once");
+    crash(
+        &mut sup,
+        &mut ops,
+        policy.threshold as usize - 1,
+        Duration::from_millis(10),
+        SEGV,
+    );
+    assert!(
+        sup.pid_of(0).is_some(),
+        "below the threshold a crash is respawned at once"
+    );
     crash(&mut sup, &mut ops, 1, Duration::from_millis(10), SEGV);
     assert_eq!(sup.pid_of(0), None, "at the threshold the respawn waits");
     assert_eq!(sup.next_deadline(), Some(ops.now() + policy.first_delay));
@@ -270,13 +292,19 @@ fn clean_exits_and_exits_the_pool_asked_for_are_never_delayed() {
         ops.advance(Duration::from_millis(1));
         sup.on_child_exit(pid, TERM, &mut ops);
     }
-    assert!(sup.pid_of(0).is_some(), "deaths by the reload's SIGTERM are not crashes");
+    assert!(
+        sup.pid_of(0).is_some(),
+        "deaths by the reload's SIGTERM are not crashes"
+    );
 }
 
 #[test]
 fn a_zero_threshold_turns_the_protection_off() {
     let mut ops = FakeOps::new();
-    let policy = CrashLoopPolicy { threshold: 0, ..CrashLoopPolicy::default() };
+    let policy = CrashLoopPolicy {
+        threshold: 0,
+        ..CrashLoopPolicy::default()
+    };
     let mut sup = Supervisor::new(1, WAIT).with_crash_loop(policy);
     sup.start_all(&mut ops);
     crash(&mut sup, &mut ops, 20, Duration::from_millis(1), ExitStatus::Exited(1));

@@ -65,7 +65,9 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i
             None => Outcome::Normal,
         },
         (IpcMode::UnixSock, Some(wake_fd)) => match unix_recv_fd {
-            Some(recv_fd) if handler.wants_messages() => ipc::unixsock::serve(handler, &ctx, recv_fd, wake_fd, env.config),
+            Some(recv_fd) if handler.wants_messages() => {
+                ipc::unixsock::serve(handler, &ctx, recv_fd, wake_fd, env.config)
+            }
             _ => Outcome::Normal,
         },
         (IpcMode::MsgQueue, Some(_)) => match env.queue_id {

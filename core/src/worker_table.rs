@@ -64,7 +64,9 @@ impl WorkerTable {
 
     /// The slot's pid, or None while the slot has no live process.
     pub fn pid(&self, id: usize) -> Option<i32> {
-        self.slot(id).map(|s| s.pid.load(Ordering::Acquire)).filter(|&pid| pid > 0)
+        self.slot(id)
+            .map(|s| s.pid.load(Ordering::Acquire))
+            .filter(|&pid| pid > 0)
     }
 
     pub fn set_waiting(&self, id: usize, waiting: bool) {

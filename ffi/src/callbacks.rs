@@ -11,8 +11,7 @@ pub type procpool_pool_callback = Option<unsafe extern "C" fn(userdata: *mut c_v
 /// A worker-level event (WorkerStart, WorkerStop): called with the `userdata` given at registration
 /// and the id of the worker, 0 .. worker_num - 1.
 #[allow(non_camel_case_types)]
-pub type procpool_worker_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, worker_id: u32)>;
+pub type procpool_worker_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, worker_id: u32)>;
 
 /// The Message event of a PROCPOOL_IPC_SOCKET or PROCPOOL_IPC_MSGQUEUE pool: called in a worker with
 /// the `userdata` given at registration and the message's `len` bytes at `data` (never NULL; `len` >= 1
@@ -22,8 +21,7 @@ pub type procpool_worker_callback =
 /// Ownership: `data` is borrowed for the duration of the call only; copy what must outlive it.
 /// SOCKET: reply with `procpool_write` before returning.
 #[allow(non_camel_case_types)]
-pub type procpool_message_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize)>;
+pub type procpool_message_callback = Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize)>;
 
 /// One registered callback and its userdata.
 #[derive(Clone, Copy)]

@@ -8,11 +8,9 @@ use crate::ptr::write_out;
 use crate::result::{procpool_result, FfiError, FfiResult};
 
 fn in_worker(what: &str) -> FfiResult<usize> {
-    Context.worker_id().ok_or_else(|| {
-        FfiError::state(format!(
-            "{what}: this process is not a worker of a running pool"
-        ))
-    })
+    Context
+        .worker_id()
+        .ok_or_else(|| FfiError::state(format!("{what}: this process is not a worker of a running pool")))
 }
 
 /// Starts the graceful shutdown of the running pool: sends SIGTERM to its manager. Usable in the
@@ -89,9 +87,9 @@ pub extern "C" fn procpool_master_pid(pid_out: *mut i32) -> procpool_result {
         if pid_out.is_null() {
             return Err(FfiError::null("pid_out"));
         }
-        let pid = Context.master_pid().ok_or_else(|| {
-            FfiError::state("procpool_master_pid: no pool is running in this process")
-        })?;
+        let pid = Context
+            .master_pid()
+            .ok_or_else(|| FfiError::state("procpool_master_pid: no pool is running in this process"))?;
         write_out(pid_out, pid);
         Ok(())
     })

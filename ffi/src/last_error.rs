@@ -47,9 +47,7 @@ fn render(message: &str, buf: *mut c_char, len: usize) -> usize {
 /// Ownership: `buf` stays the caller's; nothing is kept after the call.
 #[no_mangle]
 pub extern "C" fn procpool_last_error_message(buf: *mut c_char, len: usize) -> usize {
-    guard_or(0, || {
-        LAST_ERROR.with(|slot| render(&slot.borrow(), buf, len))
-    })
+    guard_or(0, || LAST_ERROR.with(|slot| render(&slot.borrow(), buf, len)))
 }
 
 #[cfg(test)]

@@ -52,11 +52,10 @@ pub const PROCPOOL_LOG_WARNING: i32 = 1;
 /// `procpool_pool_set_log_level`: also every fork, exit, respawn and reload.
 pub const PROCPOOL_LOG_INFO: i32 = 2;
 
-const VERSION: &CStr =
-    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(version) => version,
-        Err(_) => panic!("the crate version contains a NUL"),
-    };
+const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(version) => version,
+    Err(_) => panic!("the crate version contains a NUL"),
+};
 
 /// The version of the library, e.g. "0.1.0".
 ///

@@ -66,10 +66,7 @@ mod tests {
         assert_eq!(last_message(), "bad");
         assert_eq!(guard(|| Ok(())), procpool_result::PROCPOOL_OK);
         assert_eq!(last_message(), "");
-        assert_eq!(
-            guard(|| panic!("oops {}", 42)),
-            procpool_result::PROCPOOL_ERR_PANIC
-        );
+        assert_eq!(guard(|| panic!("oops {}", 42)), procpool_result::PROCPOOL_ERR_PANIC);
         assert!(last_message().ends_with("oops 42"), "{}", last_message());
         assert_eq!(guard_or(7, || -> i32 { panic!("x") }), 7);
     }

@@ -7,8 +7,7 @@ use std::time::Duration;
 use procpool::{IpcMode, LogLevel, Pool, PoolConfig};
 
 use crate::callbacks::{
-    procpool_message_callback, procpool_pool_callback, procpool_worker_callback, CHandler,
-    Callbacks, Registered,
+    procpool_message_callback, procpool_pool_callback, procpool_worker_callback, CHandler, Callbacks, Registered,
 };
 use crate::last_error;
 use crate::panic::{guard, guard_or};
@@ -47,10 +46,7 @@ fn not_started(core: &Option<Pool>) -> FfiResult<()> {
 }
 
 /// Applies `change` to the core pool of a pool that has not been started.
-fn with_unstarted<T>(
-    pool: &procpool_pool,
-    change: impl FnOnce(&mut Pool) -> FfiResult<T>,
-) -> FfiResult<T> {
+fn with_unstarted<T>(pool: &procpool_pool, change: impl FnOnce(&mut Pool) -> FfiResult<T>) -> FfiResult<T> {
     let mut core = pool
         .core
         .try_borrow_mut()
@@ -60,10 +56,7 @@ fn with_unstarted<T>(
 }
 
 /// Applies `change` to the config of a pool that has not been started.
-pub(crate) fn configure(
-    pool: *const procpool_pool,
-    change: impl FnOnce(&mut PoolConfig) -> FfiResult,
-) -> FfiResult {
+pub(crate) fn configure(pool: *const procpool_pool, change: impl FnOnce(&mut PoolConfig) -> FfiResult) -> FfiResult {
     with_unstarted(handle(pool)?, |core| change(core.config_mut()))
 }
 
@@ -123,11 +116,7 @@ pub extern "C" fn procpool_pool_free(pool: *mut procpool_pool) {
         let Some(handle) = ptr::borrow(pool) else {
             return;
         };
-        let running = handle
-            .core
-            .try_borrow()
-            .map(|core| core.is_none())
-            .unwrap_or(true);
+        let running = handle.core.try_borrow().map(|core| core.is_none()).unwrap_or(true);
         if running {
             last_error::set("procpool_pool_free: the pool is running; it was not freed".into());
             return;
@@ -142,10 +131,7 @@ pub extern "C" fn procpool_pool_free(pool: *mut procpool_pool) {
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is negative, NaN or
 /// too large; `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_max_wait_time(
-    pool: *mut procpool_pool,
-    seconds: f64,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_set_max_wait_time(pool: *mut procpool_pool, seconds: f64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
             config.max_wait_time = Duration::try_from_secs_f64(seconds).map_err(|_| {
@@ -165,21 +151,13 @@ pub extern "C" fn procpool_pool_set_max_wait_time(
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `bytes` is 0 or negative;
 /// `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_max_package_size(
-    pool: *mut procpool_pool,
-    bytes: i64,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_set_max_package_size(pool: *mut procpool_pool, bytes: i64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
-            config.max_package_size =
-                usize::try_from(bytes)
-                    .ok()
-                    .filter(|&b| b > 0)
-                    .ok_or_else(|| {
-                        FfiError::invalid(format!(
-                            "max_package_size must be greater than 0, got {bytes}"
-                        ))
-                    })?;
+            config.max_package_size = usize::try_from(bytes)
+                .ok()
+                .filter(|&b| b > 0)
+                .ok_or_else(|| FfiError::invalid(format!("max_package_size must be greater than 0, got {bytes}")))?;
             Ok(())
         })
     })
@@ -192,10 +170,7 @@ pub extern "C" fn procpool_pool_set_max_package_size(
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` for another level;
 /// `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_log_level(
-    pool: *mut procpool_pool,
-    level: i32,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_set_log_level(pool: *mut procpool_pool, level: i32) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
             config.log_level = match level {
@@ -220,10 +195,7 @@ pub extern "C" fn procpool_pool_set_log_level(
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
 /// greater than 0 (or too large); `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_read_timeout(
-    pool: *mut procpool_pool,
-    seconds: f64,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_set_read_timeout(pool: *mut procpool_pool, seconds: f64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
             config.read_timeout = Duration::try_from_secs_f64(seconds)
@@ -250,10 +222,7 @@ pub extern "C" fn procpool_pool_set_read_timeout(
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
 /// or was started; `PROCPOOL_ERR_INVALID_ARGUMENT` if `key` does not fit in 32 bits.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_msgqueue_key(
-    pool: *mut procpool_pool,
-    key: i64,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_set_msgqueue_key(pool: *mut procpool_pool, key: i64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
             msgqueue_only(config, "procpool_pool_set_msgqueue_key")?;
@@ -276,10 +245,7 @@ pub extern "C" fn procpool_pool_set_msgqueue_key(
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
 /// or was started; `PROCPOOL_ERR_INVALID_ARGUMENT` if `mode` > 0777.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_msgqueue_permissions(
-    pool: *mut procpool_pool,
-    mode: u32,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_set_msgqueue_permissions(pool: *mut procpool_pool, mode: u32) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
             msgqueue_only(config, "procpool_pool_set_msgqueue_permissions")?;
@@ -356,10 +322,7 @@ pub extern "C" fn procpool_pool_listen(
 /// successful `procpool_pool_listen`, a unix socket, or `procpool_pool_start` returned and closed
 /// the socket). `*port_out` is written only on success.
 #[no_mangle]
-pub extern "C" fn procpool_pool_listen_port(
-    pool: *const procpool_pool,
-    port_out: *mut u16,
-) -> procpool_result {
+pub extern "C" fn procpool_pool_listen_port(pool: *const procpool_pool, port_out: *mut u16) -> procpool_result {
     guard(|| {
         let pool = handle(pool)?;
         if port_out.is_null() {
@@ -540,7 +503,9 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
             .try_borrow_mut()
             .ok()
             .and_then(|mut core| core.take())
-            .ok_or_else(|| FfiError::state("the pool is already running (procpool_pool_start called from its own callback)"))?;
+            .ok_or_else(|| {
+                FfiError::state("the pool is already running (procpool_pool_start called from its own callback)")
+            })?;
         // SAFETY: getpid has no preconditions.
         let _child_guard = ChildNeverReturns {
             manager_pid: unsafe { libc::getpid() },

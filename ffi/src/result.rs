@@ -130,14 +130,8 @@ mod tests {
 
     #[test]
     fn core_errors_map_to_codes() {
-        assert_eq!(
-            FfiError::from(Error::AlreadyRunning).code,
-            PROCPOOL_ERR_ALREADY_RUNNING
-        );
-        assert_eq!(
-            FfiError::from(Error::AlreadyStarted).code,
-            PROCPOOL_ERR_STATE
-        );
+        assert_eq!(FfiError::from(Error::AlreadyRunning).code, PROCPOOL_ERR_ALREADY_RUNNING);
+        assert_eq!(FfiError::from(Error::AlreadyStarted).code, PROCPOOL_ERR_STATE);
         assert_eq!(
             FfiError::from(Error::NotSupported("x".into())).code,
             PROCPOOL_ERR_NOT_SUPPORTED

@@ -77,7 +77,11 @@ pub extern "C" fn procpool_send_message(data: *const u8, len: usize, dst_worker_
         }
         let worker_num = running_unixsock(what)?;
         check_id(what, dst_worker_id, worker_num)?;
-        let bytes = if len == 0 { &[][..] } else { crate::ptr::bytes(data, len) };
+        let bytes = if len == 0 {
+            &[][..]
+        } else {
+            crate::ptr::bytes(data, len)
+        };
         Context.send_message(bytes, dst_worker_id as usize).map_err(|e| {
             let e = FfiError::from(e);
             FfiError::new(e.code, format!("{what}: {}", e.message))

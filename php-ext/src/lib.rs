@@ -24,10 +24,17 @@ pub extern "C" fn module_info(_module: *mut ModuleEntry) {
     info_table_start!();
     info_table_row!("procpool support", "enabled");
     info_table_row!("Version", procpool::VERSION);
-    info_table_row!("IPC modes", "SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK, SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET");
+    info_table_row!(
+        "IPC modes",
+        "SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK, SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET"
+    );
     info_table_row!(
         "Swoole aliases",
-        if zend::extension_loaded("swoole") { "off (the swoole extension is loaded)" } else { "on" }
+        if zend::extension_loaded("swoole") {
+            "off (the swoole extension is loaded)"
+        } else {
+            "on"
+        }
     );
     info_table_end!();
 }

@@ -52,10 +52,14 @@ impl Pool {
             return Err(pool_exception("ProcPool\\Pool can only be used in the CLI SAPI"));
         }
         if procpool::runtime::role() != Role::Idle {
-            return Err(error("a process pool is already running in this process; only one pool may run at a time"));
+            return Err(error(
+                "a process pool is already running in this process; only one pool may run at a time",
+            ));
         }
         if worker_num <= 0 {
-            return Err(pool_exception(format!("worker_num must be greater than 0, {worker_num} given")));
+            return Err(pool_exception(format!(
+                "worker_num must be greater than 0, {worker_num} given"
+            )));
         }
         let ipc_mode = IpcMode::from_raw(ipc_type).map_err(from_core)?;
         if enable_coroutine {
@@ -96,7 +100,9 @@ impl Pool {
             return Ok(false);
         };
         if !callback.is_callable() {
-            return Err(type_error("ProcPool\\Pool::on(): Argument #2 ($callback) must be a valid callback"));
+            return Err(type_error(
+                "ProcPool\\Pool::on(): Argument #2 ($callback) must be a valid callback",
+            ));
         }
         if parsed == Event::Message && self.ipc_mode == IpcMode::None {
             return Err(pool_exception(
@@ -149,7 +155,10 @@ impl Pool {
             return false;
         }
         if dst_worker_id < 0 || dst_worker_id >= self.worker_num as i64 {
-            warning(&format!("invalid dst_worker_id[{dst_worker_id}], the pool has workers 0..{}", self.worker_num - 1));
+            warning(&format!(
+                "invalid dst_worker_id[{dst_worker_id}], the pool has workers 0..{}",
+                self.worker_num - 1
+            ));
             return false;
         }
         match Context.send_message(&data, dst_worker_id as usize) {
@@ -171,7 +180,9 @@ impl Pool {
             return Ok(false_zval());
         }
         if procpool::runtime::role() != Role::Idle {
-            return Err(error("a process pool is already running in this process; only one pool may run at a time"));
+            return Err(error(
+                "a process pool is already running in this process; only one pool may run at a time",
+            ));
         }
         pool.check_callbacks()?;
         if pool.ipc_mode == IpcMode::Socket && pool.core.borrow().as_ref().is_some_and(|c| c.listener().is_none()) {
@@ -182,12 +193,20 @@ impl Pool {
             return Ok(false_zval());
         };
         let callbacks = std::mem::take(&mut *pool.callbacks.borrow_mut());
-        let mut handler = PhpHandler { callbacks, this, manager_failure: None };
+        let mut handler = PhpHandler {
+            callbacks,
+            this,
+            manager_failure: None,
+        };
         pool.phase.set(Phase::Running);
         pool.master_pid.set(std::process::id() as i64);
         let result = core.start(&mut handler);
         // Only the manager gets here. Drop the callables now: the cycle collector cannot see them.
-        let PhpHandler { callbacks, this, manager_failure } = handler;
+        let PhpHandler {
+            callbacks,
+            this,
+            manager_failure,
+        } = handler;
         drop((callbacks, this));
         pool.processes.borrow_mut().clear();
         *pool.core.borrow_mut() = Some(core);
@@ -211,7 +230,9 @@ impl Pool {
     /// In the manager: begin the graceful shutdown; in a worker: SIGTERM to the manager.
     pub fn shutdown(&self) -> PhpResult<bool> {
         match self.phase.get() {
-            Phase::Configuring => Err(pool_exception("shutdown() called before start(): the pool is not running")),
+            Phase::Configuring => Err(pool_exception(
+                "shutdown() called before start(): the pool is not running",
+            )),
             Phase::Finished => Ok(false),
             Phase::Running => match Context.shutdown() {
                 Ok(()) => Ok(true),
@@ -237,7 +258,10 @@ impl Pool {
             return Ok(false_zval());
         }
         if worker_id >= self.worker_num as i64 {
-            warning(&format!("invalid worker_id[{worker_id}], the pool has {} workers", self.worker_num));
+            warning(&format!(
+                "invalid worker_id[{worker_id}], the pool has {} workers",
+                self.worker_num
+            ));
             return Ok(false_zval());
         }
         let id = if worker_id < 0 {

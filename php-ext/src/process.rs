@@ -3,8 +3,8 @@
 use std::ffi::CString;
 
 use ext_php_rs::binary_slice::BinarySlice;
-use ext_php_rs::prelude::*;
 use ext_php_rs::convert::IntoZval;
+use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use procpool::{Context, Role};
 
@@ -24,7 +24,6 @@ impl Process {
         Process { worker_id }
     }
 }
-
 
 #[php_impl]
 impl Process {
@@ -123,7 +122,11 @@ impl Process {
             warning("exec(): the path contains a NUL byte");
             return false;
         };
-        let Ok(cargs) = argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<Vec<_>, _>>() else {
+        let Ok(cargs) = argv
+            .iter()
+            .map(|a| CString::new(a.as_str()))
+            .collect::<Result<Vec<_>, _>>()
+        else {
             warning("exec(): an argument contains a NUL byte");
             return false;
         };

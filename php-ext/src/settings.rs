@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use ext_php_rs::exception::PhpException;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use procpool::{LogLevel, PoolConfig};
 
 use crate::errors::{pool_exception, warning};
@@ -15,7 +15,9 @@ or use the real swoole extension for coroutine pools";
 
 pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), PhpException> {
     for (key, value) in settings.iter() {
-        let (ArrayKey::String(_) | ArrayKey::Str(_)) = key else { continue };
+        let (ArrayKey::String(_) | ArrayKey::Str(_)) = key else {
+            continue;
+        };
         let key = key.to_string();
         match key.as_str() {
             "enable_coroutine" => {
@@ -28,23 +30,31 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 None => wrong_type(&key, "a bool", value),
             },
             "max_package_size" => match value.long() {
-                Some(size) if size < 0 => warning(&format!("'max_package_size' must not be negative, {size} given; ignored")),
+                Some(size) if size < 0 => warning(&format!(
+                    "'max_package_size' must not be negative, {size} given; ignored"
+                )),
                 Some(size) => config.max_package_size = size as usize,
                 None => wrong_type(&key, "an int", value),
             },
             "max_wait_time" => match number(value) {
                 Some(secs) if secs >= 0.0 && secs.is_finite() => config.max_wait_time = Duration::from_secs_f64(secs),
-                Some(secs) => warning(&format!("'max_wait_time' must be a number of seconds >= 0, {secs} given; ignored")),
+                Some(secs) => warning(&format!(
+                    "'max_wait_time' must be a number of seconds >= 0, {secs} given; ignored"
+                )),
                 None => wrong_type(&key, "an int or float", value),
             },
             "read_timeout" => match number(value) {
                 Some(secs) if secs > 0.0 && secs.is_finite() => config.read_timeout = Duration::from_secs_f64(secs),
-                Some(secs) => warning(&format!("'read_timeout' must be a number of seconds > 0, {secs} given; ignored")),
+                Some(secs) => warning(&format!(
+                    "'read_timeout' must be a number of seconds > 0, {secs} given; ignored"
+                )),
                 None => wrong_type(&key, "an int or float", value),
             },
             "msgqueue_permissions" => match value.long() {
                 Some(bits) if (0..=0o777).contains(&bits) => config.msgqueue_permissions = bits as u32,
-                Some(bits) => warning(&format!("'msgqueue_permissions' must be between 0 and 0777, {bits:#o} given; ignored")),
+                Some(bits) => warning(&format!(
+                    "'msgqueue_permissions' must be between 0 and 0777, {bits:#o} given; ignored"
+                )),
                 None => wrong_type(&key, "an int", value),
             },
             "crash_loop_threshold" => match value.long() {
@@ -53,8 +63,12 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 None => wrong_type(&key, "an int", value),
             },
             "crash_loop_max_delay" => match number(value) {
-                Some(secs) if secs > 0.0 && secs.is_finite() => config.crash_loop.max_delay = Duration::from_secs_f64(secs),
-                Some(secs) => warning(&format!("'crash_loop_max_delay' must be a number of seconds > 0, {secs} given; ignored")),
+                Some(secs) if secs > 0.0 && secs.is_finite() => {
+                    config.crash_loop.max_delay = Duration::from_secs_f64(secs)
+                }
+                Some(secs) => warning(&format!(
+                    "'crash_loop_max_delay' must be a number of seconds > 0, {secs} given; ignored"
+                )),
                 None => wrong_type(&key, "an int or float", value),
             },
             "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
@@ -76,7 +90,10 @@ fn number(value: &Zval) -> Option<f64> {
 }
 
 fn wrong_type(key: &str, expected: &str, value: &Zval) {
-    warning(&format!("'{key}' must be {expected}, {} given; ignored", type_name(value)));
+    warning(&format!(
+        "'{key}' must be {expected}, {} given; ignored",
+        type_name(value)
+    ));
 }
 
 fn type_name(value: &Zval) -> &'static str {

@@ -8,7 +8,12 @@ use ext_php_rs::types::ZendHashTable;
 use ext_php_rs::zend::ExecutorGlobals;
 
 unsafe extern "C" {
-    fn zend_register_class_alias_ex(name: *const c_char, name_len: usize, ce: *mut zend_class_entry, persistent: bool) -> i32;
+    fn zend_register_class_alias_ex(
+        name: *const c_char,
+        name_len: usize,
+        ce: *mut zend_class_entry,
+        persistent: bool,
+    ) -> i32;
     fn zend_is_unwind_exit(ex: *const zend_object) -> bool;
     fn zend_exception_error(ex: *mut zend_object, severity: i32) -> i32;
     fn zend_throw_unwind_exit();

@@ -51,7 +51,10 @@ const RECOVERY_BOUND: Duration = Duration::from_secs(1);
 const RECOVERY_TARGET: Duration = Duration::from_millis(50);
 
 fn chaos_duration() -> Duration {
-    let secs: f64 = std::env::var("CHAOS_SECONDS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(10.0);
+    let secs: f64 = std::env::var("CHAOS_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(10.0);
     Duration::from_secs_f64(secs.max(0.5))
 }
 
@@ -67,7 +70,11 @@ impl PoolProc {
     /// SIGTERM, then the manager must print `returned` and exit 0 within the deadline.
     fn shut_down(&mut self) {
         self.sigterm_and_wait_exit();
-        assert!(self.count("returned") == 1, "start() returned\n{}", self.transcript_tail());
+        assert!(
+            self.count("returned") == 1,
+            "start() returned\n{}",
+            self.transcript_tail()
+        );
         // SAFETY: kill(2) with signal 0 on our own process group.
         let rc = unsafe { libc::kill(-self.pid, 0) };
         assert!(rc != 0, "a process of the pool's group is still alive after shutdown");
@@ -91,14 +98,21 @@ fn worker_start(line: &str) -> Option<(usize, i32, u128)> {
     if p.next()? != "worker_start" {
         return None;
     }
-    Some((p.next()?.parse().ok()?, p.next()?.parse().ok()?, p.next()?.parse().ok()?))
+    Some((
+        p.next()?.parse().ok()?,
+        p.next()?.parse().ok()?,
+        p.next()?.parse().ok()?,
+    ))
 }
 
 struct Rng(u64);
 
 impl Rng {
     fn new(salt: u64) -> Rng {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
         Rng((t ^ (u64::from(std::process::id()) << 32) ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1)
     }
     fn next(&mut self) -> u64 {
@@ -170,12 +184,27 @@ impl ChaosReport {
 
     fn assert_bounds(&self, pool: &PoolProc) {
         assert!(self.kills.len() >= 5, "too few kills: {}", self.kills.len());
-        let late: Vec<(i32, Option<Duration>)> =
-            self.kills.iter().filter(|k| k.forked.is_none_or(|d| d > RECOVERY_BOUND)).map(|k| (k.victim, k.forked)).collect();
-        assert!(late.is_empty(), "recoveries over {RECOVERY_BOUND:?}: {late:?}\n{}", pool.transcript_tail());
-        assert_eq!(self.ready.len() + self.unknown, self.kills.len(), "every kill has a replacement's worker_start");
+        let late: Vec<(i32, Option<Duration>)> = self
+            .kills
+            .iter()
+            .filter(|k| k.forked.is_none_or(|d| d > RECOVERY_BOUND))
+            .map(|k| (k.victim, k.forked))
+            .collect();
+        assert!(
+            late.is_empty(),
+            "recoveries over {RECOVERY_BOUND:?}: {late:?}\n{}",
+            pool.transcript_tail()
+        );
+        assert_eq!(
+            self.ready.len() + self.unknown,
+            self.kills.len(),
+            "every kill has a replacement's worker_start"
+        );
         let (rw, _) = ChaosReport::stats(&self.ready);
-        assert!(rw <= RECOVERY_BOUND, "a replacement was ready only {rw:?} after the kill");
+        assert!(
+            rw <= RECOVERY_BOUND,
+            "a replacement was ready only {rw:?} after the kill"
+        );
         // `respawns` counts worker_start lines; a replacement killed before it printed one (an
         // `unknown` victim) was still forked, so it counts among the kills but not the lines.
         assert!(
@@ -214,7 +243,12 @@ fn run_chaos(pool: &PoolProc, duration: Duration, salt: u64, reload_every: Optio
                 kids = children(manager);
             }
         }
-        assert_eq!(kids.len(), WORKERS, "4 workers before a kill: {kids:?}\n{}", pool.transcript_tail());
+        assert_eq!(
+            kids.len(),
+            WORKERS,
+            "4 workers before a kill: {kids:?}\n{}",
+            pool.transcript_tail()
+        );
         let victim = kids[rng.below(kids.len() as u64) as usize];
         let at_ns = monotonic_ns();
         let t0 = Instant::now();
@@ -233,8 +267,16 @@ fn run_chaos(pool: &PoolProc, duration: Duration, salt: u64, reload_every: Optio
         }
         kills.push(Kill { victim, at_ns, forked });
         let state = proc_state(manager);
-        assert!(matches!(state, Some(s) if s != 'Z' && s != 'X'), "the manager died (state {state:?})\n{}", pool.transcript_tail());
-        assert!(forked.is_some(), "the pool did not recover from the kill of {victim} within {DEADLINE:?}\n{}", pool.transcript_tail());
+        assert!(
+            matches!(state, Some(s) if s != 'Z' && s != 'X'),
+            "the manager died (state {state:?})\n{}",
+            pool.transcript_tail()
+        );
+        assert!(
+            forked.is_some(),
+            "the pool did not recover from the kill of {victim} within {DEADLINE:?}\n{}",
+            pool.transcript_tail()
+        );
     }
     // The replacement's worker_start lines of the last kills.
     thread::sleep(Duration::from_millis(200));
@@ -249,12 +291,21 @@ fn run_chaos(pool: &PoolProc, duration: Duration, salt: u64, reload_every: Optio
             unknown += 1;
             continue;
         };
-        if let Some(&(_, _, ts)) = starts.iter().find(|&&(i, p, ts)| i == id && p != k.victim && ts > k.at_ns) {
+        if let Some(&(_, _, ts)) = starts
+            .iter()
+            .find(|&&(i, p, ts)| i == id && p != k.victim && ts > k.at_ns)
+        {
             ready.push(Duration::from_nanos((ts - k.at_ns) as u64));
         }
     }
     let forked = kills.iter().filter_map(|k| k.forked).collect();
-    ChaosReport { respawns: starts.len() - WORKERS, kills, ready, forked, unknown }
+    ChaosReport {
+        respawns: starts.len() - WORKERS,
+        kills,
+        ready,
+        forked,
+        unknown,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +324,10 @@ fn chaos_none() {
         .iter()
         .find_map(|l| l.strip_prefix("shutdown ").and_then(|n| n.trim().parse().ok()))
         .expect("shutdown line");
-    println!("CHAOS NONE: {}; load: {units} work units done by the workers", report.line());
+    println!(
+        "CHAOS NONE: {}; load: {units} work units done by the workers",
+        report.line()
+    );
     report.assert_bounds(&pool);
     assert!(units > 0, "the workers did some work");
 }
@@ -300,7 +354,10 @@ enum Outcome {
 fn is_closed(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionAborted
+        std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::ConnectionAborted
     )
 }
 
@@ -319,12 +376,18 @@ fn request(path: &str, body: &[u8]) -> Outcome {
     let mut frame = (body.len() as u32).to_be_bytes().to_vec();
     frame.extend_from_slice(body);
     if let Err(e) = conn.write_all(&frame) {
-        return if is_closed(&e) { Outcome::Closed(format!("write: {e}")) } else { Outcome::Failed(format!("write: {e}")) };
+        return if is_closed(&e) {
+            Outcome::Closed(format!("write: {e}"))
+        } else {
+            Outcome::Failed(format!("write: {e}"))
+        };
     }
     let mut reply = Vec::new();
     match conn.read_to_end(&mut reply) {
         Ok(_) => {}
-        Err(e) if is_timeout(&e) => return Outcome::Failed(format!("no reply and no close within 5 s ({} bytes read)", reply.len())),
+        Err(e) if is_timeout(&e) => {
+            return Outcome::Failed(format!("no reply and no close within 5 s ({} bytes read)", reply.len()))
+        }
         Err(e) if is_closed(&e) => return Outcome::Closed(format!("read: {e}")),
         Err(e) => return Outcome::Failed(format!("read: {e}")),
     }
@@ -342,7 +405,11 @@ fn request(path: &str, body: &[u8]) -> Outcome {
         if n == expected.len() && reply.len() < 4 + n && reply[4..] == expected[..reply.len() - 4] {
             return Outcome::Closed(format!("reply cut after {} of {n} bytes", reply.len() - 4));
         }
-        return Outcome::Failed(format!("reply framing: header {n}, {} bytes, expected {}", reply.len() - 4, expected.len()));
+        return Outcome::Failed(format!(
+            "reply framing: header {n}, {} bytes, expected {}",
+            reply.len() - 4,
+            expected.len()
+        ));
     }
     if reply[4..] != expected[..] {
         return Outcome::Failed("wrong reply bytes".into());
@@ -358,7 +425,14 @@ fn chaos_socket() {
     let _ = std::fs::remove_file(&path);
     // If the test fails, its guard SIGKILLs the manager, which then cannot remove the file.
     let _file_guard = RemoveFile(path.clone());
-    let mut pool = PoolProc::spawn("socket", "echo", &[("CHAOS_LISTEN", format!("unix:{path}")), ("CHAOS_READ_TIMEOUT", "2".into())]);
+    let mut pool = PoolProc::spawn(
+        "socket",
+        "echo",
+        &[
+            ("CHAOS_LISTEN", format!("unix:{path}")),
+            ("CHAOS_READ_TIMEOUT", "2".into()),
+        ],
+    );
     pool.wait_until("listening", DEADLINE, |l| l.iter().any(|l| l.starts_with("listening ")));
     pool.wait_started();
     let counts = Arc::new(ClientCounts::default());
@@ -380,11 +454,20 @@ fn chaos_socket() {
                     counts.sent.fetch_add(1, Ordering::SeqCst);
                     let t0 = Instant::now();
                     let outcome = request(&path, &body);
-                    counts.max_latency_us.fetch_max(t0.elapsed().as_micros() as usize, Ordering::SeqCst);
+                    counts
+                        .max_latency_us
+                        .fetch_max(t0.elapsed().as_micros() as usize, Ordering::SeqCst);
                     match outcome {
                         Outcome::Ok => counts.ok.fetch_add(1, Ordering::SeqCst),
                         Outcome::Closed(how) => {
-                            let kind = how.split(':').next().unwrap_or("").split(" after").next().unwrap_or("").to_string();
+                            let kind = how
+                                .split(':')
+                                .next()
+                                .unwrap_or("")
+                                .split(" after")
+                                .next()
+                                .unwrap_or("")
+                                .to_string();
                             *counts.closed_how.lock().unwrap().entry(kind).or_default() += 1;
                             counts.closed.fetch_add(1, Ordering::SeqCst)
                         }
@@ -407,10 +490,16 @@ fn chaos_socket() {
     for i in 0..50 {
         let body = format!("after-{i}").into_bytes();
         let outcome = request(&path, &body);
-        assert!(matches!(outcome, Outcome::Ok), "request {i} after the chaos: {outcome:?}");
+        assert!(
+            matches!(outcome, Outcome::Ok),
+            "request {i} after the chaos: {outcome:?}"
+        );
     }
     pool.shut_down();
-    assert!(!std::path::Path::new(&path).exists(), "the socket file is removed at shutdown");
+    assert!(
+        !std::path::Path::new(&path).exists(),
+        "the socket file is removed at shutdown"
+    );
     let (sent, ok, closed, failed) = (
         counts.sent.load(Ordering::SeqCst),
         counts.ok.load(Ordering::SeqCst),
@@ -421,13 +510,24 @@ fn chaos_socket() {
         "CHAOS SOCKET: {}; load: requests sent {sent}, ok {ok}, closed {closed} {:?}, failed {failed}, slowest {}",
         report.line(),
         counts.closed_how.lock().unwrap(),
-        ms(Duration::from_micros(counts.max_latency_us.load(Ordering::SeqCst) as u64))
+        ms(Duration::from_micros(
+            counts.max_latency_us.load(Ordering::SeqCst) as u64
+        ))
     );
     report.assert_bounds(&pool);
-    assert_eq!(failed, 0, "requests neither answered right nor closed: {:?}", &counts.failures.lock().unwrap()[..failed.min(20)]);
+    assert_eq!(
+        failed,
+        0,
+        "requests neither answered right nor closed: {:?}",
+        &counts.failures.lock().unwrap()[..failed.min(20)]
+    );
     assert_eq!(sent, ok + closed);
     assert!(ok > sent / 2, "most requests are answered: {ok} of {sent}");
-    assert!(closed <= report.kills.len(), "at most one request in hand per kill is closed: {closed} for {} kills", report.kills.len());
+    assert!(
+        closed <= report.kills.len(),
+        "at most one request in hand per kill is closed: {closed} for {} kills",
+        report.kills.len()
+    );
 }
 
 // --- MSGQUEUE ------------------------------------------------------------------------------------
@@ -477,7 +577,10 @@ fn chaos_msgqueue() {
         thread::spawn(move || {
             let mut i = 0usize;
             while !stop.load(Ordering::SeqCst) {
-                assert!(send_msg(id, format!("q{i}").as_bytes(), Duration::from_secs(10)), "msgsnd #{i}");
+                assert!(
+                    send_msg(id, format!("q{i}").as_bytes(), Duration::from_secs(10)),
+                    "msgsnd #{i}"
+                );
                 i += 1;
                 sent.store(i, Ordering::SeqCst);
                 if i % 2 == 0 {
@@ -510,7 +613,10 @@ fn chaos_msgqueue() {
         }
     }
     let dups: Vec<_> = counts.iter().filter(|(_, &n)| n > 1).collect();
-    let missing: Vec<String> = (0..sent).map(|i| format!("q{i}")).filter(|p| !counts.contains_key(p.as_str())).collect();
+    let missing: Vec<String> = (0..sent)
+        .map(|i| format!("q{i}"))
+        .filter(|p| !counts.contains_key(p.as_str()))
+        .collect();
     println!(
         "CHAOS MSGQUEUE: {}; load: messages sent {sent}, handled {}, lost {} {:?}, duplicates {}",
         report.line(),
@@ -522,7 +628,12 @@ fn chaos_msgqueue() {
     report.assert_bounds(&pool);
     assert!(dups.is_empty(), "no message handled twice: {dups:?}");
     assert!(counts.keys().all(|p| p.starts_with('q')), "only our messages");
-    assert!(missing.len() <= report.kills.len(), "{} lost for {} kills", missing.len(), report.kills.len());
+    assert!(
+        missing.len() <= report.kills.len(),
+        "{} lost for {} kills",
+        missing.len(),
+        report.kills.len()
+    );
 }
 
 // --- UNIXSOCK ------------------------------------------------------------------------------------
@@ -535,7 +646,11 @@ fn chaos_unixsock_bus() {
     let pause = format!("/tmp/procpool-chaos-pause-{}", std::process::id());
     let _ = std::fs::remove_file(&pause);
     let _pause_guard = RemoveFile(pause.clone());
-    let mut pool = PoolProc::spawn("unixsock", "stream", &[("CHAOS_BUS", "1".into()), ("CHAOS_PAUSE_FILE", pause.clone())]);
+    let mut pool = PoolProc::spawn(
+        "unixsock",
+        "stream",
+        &[("CHAOS_BUS", "1".into()), ("CHAOS_PAUSE_FILE", pause.clone())],
+    );
     pool.wait_started();
     let report = run_chaos(&pool, chaos_duration(), 4, None);
     File::create(&pause).expect("pause file");
@@ -595,7 +710,10 @@ fn chaos_unixsock_bus() {
     }
     let dups: Vec<_> = delivered.iter().filter(|(_, &n)| n > 1).collect();
     let lost: Vec<&String> = sent.keys().filter(|t| !delivered.contains_key(*t)).collect();
-    let warnings = lines.iter().filter(|l| l.starts_with('[') && l.contains("WARNING") && !l.contains("abnormal exit")).count();
+    let warnings = lines
+        .iter()
+        .filter(|l| l.starts_with('[') && l.contains("WARNING") && !l.contains("abnormal exit"))
+        .count();
     println!(
         "CHAOS UNIXSOCK+bus: {}; load: messages sent {} ({big_sent} multi-chunk), delivered intact {}, lost {}, \
          delivered from a killed sender without its sent line {unlogged}, corrupt/mixed {}, duplicates {}, send errors {}, bus warnings {warnings}",
@@ -608,11 +726,25 @@ fn chaos_unixsock_bus() {
         send_errors.len()
     );
     report.assert_bounds(&pool);
-    assert!(bad.is_empty(), "corrupt, mixed or unknown messages delivered: {:?}", &bad[..bad.len().min(10)]);
+    assert!(
+        bad.is_empty(),
+        "corrupt, mixed or unknown messages delivered: {:?}",
+        &bad[..bad.len().min(10)]
+    );
     assert!(dups.is_empty(), "a message delivered twice: {dups:?}");
-    assert!(send_errors.is_empty(), "sendMessage failed: {:?}", &send_errors[..send_errors.len().min(10)]);
+    assert!(
+        send_errors.is_empty(),
+        "sendMessage failed: {:?}",
+        &send_errors[..send_errors.len().min(10)]
+    );
     assert!(big_sent > 0, "some messages spanned several chunks");
-    assert!(lost.len() <= report.kills.len(), "{} lost for {} kills: {:?}", lost.len(), report.kills.len(), &lost[..lost.len().min(10)]);
+    assert!(
+        lost.len() <= report.kills.len(),
+        "{} lost for {} kills: {:?}",
+        lost.len(),
+        report.kills.len(),
+        &lost[..lost.len().min(10)]
+    );
 }
 
 /// Kills during rolling reloads: IPC_MSGQUEUE under the same traffic as `chaos_msgqueue`, while the
@@ -624,7 +756,11 @@ fn chaos_unixsock_bus() {
 #[test]
 fn chaos_kills_during_reloads() {
     let key = KeyGuard::new(0x5200_0000 + ((std::process::id() as i64 & 0xffff) << 8) + 2);
-    let mut pool = PoolProc::spawn("msgqueue", "log", &[("CHAOS_KEY", key.0.to_string()), ("PROCPOOL_LOG", "info".into())]);
+    let mut pool = PoolProc::spawn(
+        "msgqueue",
+        "log",
+        &[("CHAOS_KEY", key.0.to_string()), ("PROCPOOL_LOG", "info".into())],
+    );
     pool.wait_started();
     let id = queue_of(key.0).expect("the pool's queue");
     let stop = Arc::new(AtomicBool::new(false));
@@ -634,7 +770,10 @@ fn chaos_kills_during_reloads() {
         thread::spawn(move || {
             let mut i = 0usize;
             while !stop.load(Ordering::SeqCst) {
-                assert!(send_msg(id, format!("r{i}").as_bytes(), Duration::from_secs(10)), "msgsnd #{i}");
+                assert!(
+                    send_msg(id, format!("r{i}").as_bytes(), Duration::from_secs(10)),
+                    "msgsnd #{i}"
+                );
                 i += 1;
                 sent.store(i, Ordering::SeqCst);
                 if i % 2 == 0 {
@@ -646,11 +785,20 @@ fn chaos_kills_during_reloads() {
     let report = run_chaos(&pool, chaos_duration() / 2, 5, Some(Duration::from_millis(300)));
     stop.store(true, Ordering::SeqCst);
     sender.join().unwrap();
-    let log_count = |p: &PoolProc, what: &str| p.snapshot().iter().filter(|l| l.starts_with('[') && l.contains(what)).count();
+    let log_count = |p: &PoolProc, what: &str| {
+        p.snapshot()
+            .iter()
+            .filter(|l| l.starts_with('[') && l.contains(what))
+            .count()
+    };
     // Every reload that began finishes.
     let until = Instant::now() + Duration::from_secs(10);
     while log_count(&pool, "reloading workers one at a time") != log_count(&pool, "reload finished") {
-        assert!(Instant::now() < until, "a reload never finished\n{}", pool.transcript_tail());
+        assert!(
+            Instant::now() < until,
+            "a reload never finished\n{}",
+            pool.transcript_tail()
+        );
         thread::sleep(Duration::from_millis(20));
     }
     let sent = sent.load(Ordering::SeqCst);
@@ -667,8 +815,14 @@ fn chaos_kills_during_reloads() {
     pool.wait_until("4 children", DEADLINE, |_| children(pool.pid).len() == WORKERS);
     pool.shut_down();
     let lines = pool.snapshot();
-    let reloads = lines.iter().filter(|l| l.starts_with('[') && l.contains("reload finished")).count();
-    let ignored = lines.iter().filter(|l| l.starts_with('[') && l.contains("reload ignored")).count();
+    let reloads = lines
+        .iter()
+        .filter(|l| l.starts_with('[') && l.contains("reload finished"))
+        .count();
+    let ignored = lines
+        .iter()
+        .filter(|l| l.starts_with('[') && l.contains("reload ignored"))
+        .count();
     let forced: Vec<&String> = lines.iter().filter(|l| l.contains("sending SIGKILL")).collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for l in &lines {
@@ -677,7 +831,9 @@ fn chaos_kills_during_reloads() {
         }
     }
     let dups: Vec<_> = counts.iter().filter(|(_, &n)| n > 1).collect();
-    let missing = (0..sent).filter(|i| !counts.contains_key(format!("r{i}").as_str())).count();
+    let missing = (0..sent)
+        .filter(|i| !counts.contains_key(format!("r{i}").as_str()))
+        .count();
     println!(
         "CHAOS MSGQUEUE kills+reloads: {}; reloads finished {reloads} (asked while one ran, ignored: {ignored}); \
          forced SIGKILLs {}; load: messages sent {sent}, handled {}, lost {missing}, duplicates {}",
@@ -688,7 +844,14 @@ fn chaos_kills_during_reloads() {
     );
     report.assert_bounds(&pool);
     assert!(reloads >= 3, "some reloads ran: {reloads}");
-    assert!(forced.is_empty(), "no worker needed the max_wait_time SIGKILL: {forced:?}");
+    assert!(
+        forced.is_empty(),
+        "no worker needed the max_wait_time SIGKILL: {forced:?}"
+    );
     assert!(dups.is_empty(), "no message handled twice: {dups:?}");
-    assert!(missing <= report.kills.len(), "{missing} lost for {} kills", report.kills.len());
+    assert!(
+        missing <= report.kills.len(),
+        "{missing} lost for {} kills",
+        report.kills.len()
+    );
 }

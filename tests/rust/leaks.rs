@@ -50,7 +50,11 @@ impl PoolProc {
 
     fn shut_down(&mut self) {
         self.sigterm_and_wait_exit();
-        assert!(self.snapshot().iter().any(|l| l == "returned"), "start() returned\n{}", self.transcript_tail());
+        assert!(
+            self.snapshot().iter().any(|l| l == "returned"),
+            "start() returned\n{}",
+            self.transcript_tail()
+        );
     }
 }
 
@@ -69,9 +73,16 @@ struct Sample {
 impl Sample {
     fn of(pid: i32) -> Sample {
         let mut fds = BTreeMap::new();
-        for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).expect("read the manager's fds").flatten() {
-            let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else { continue };
-            let target = std::fs::read_link(entry.path()).map(|p| p.display().to_string()).unwrap_or_default();
+        for entry in std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .expect("read the manager's fds")
+            .flatten()
+        {
+            let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            let target = std::fs::read_link(entry.path())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             fds.insert(fd, target);
         }
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
@@ -82,11 +93,22 @@ impl Sample {
             .expect("VmRSS");
         let kids = children(pid);
         let zombies = kids.iter().filter(|&&c| proc_state(c) == Some('Z')).count();
-        Sample { fds, rss_kb, children: kids.len(), zombies }
+        Sample {
+            fds,
+            rss_kb,
+            children: kids.len(),
+            zombies,
+        }
     }
 
     fn short(&self) -> String {
-        format!("fds {}, RSS {} KiB, children {}, zombies {}", self.fds.len(), self.rss_kb, self.children, self.zombies)
+        format!(
+            "fds {}, RSS {} KiB, children {}, zombies {}",
+            self.fds.len(),
+            self.rss_kb,
+            self.children,
+            self.zombies
+        )
     }
 }
 
@@ -127,7 +149,10 @@ impl ZombieWatch {
                 (sightings, longest, lingering)
             })
         };
-        ZombieWatch { stop, handle: Some(handle) }
+        ZombieWatch {
+            stop,
+            handle: Some(handle),
+        }
     }
 
     fn finish(mut self) -> (usize, Duration, Vec<i32>) {
@@ -139,7 +164,12 @@ impl ZombieWatch {
 /// SIGKILLs a random worker and waits until the manager has 4 children again, none the victim.
 fn kill_one_and_wait(pool: &PoolProc, seed: &mut u64) -> Duration {
     let kids = children(pool.pid);
-    assert_eq!(kids.len(), WORKERS, "4 workers before a kill\n{}", pool.transcript_tail());
+    assert_eq!(
+        kids.len(),
+        WORKERS,
+        "4 workers before a kill\n{}",
+        pool.transcript_tail()
+    );
     *seed ^= *seed << 13;
     *seed ^= *seed >> 7;
     *seed ^= *seed << 17;
@@ -152,7 +182,11 @@ fn kill_one_and_wait(pool: &PoolProc, seed: &mut u64) -> Duration {
         if now.len() == WORKERS && !now.contains(&victim) {
             return t0.elapsed();
         }
-        assert!(t0.elapsed() < DEADLINE, "no replacement for {victim} within {DEADLINE:?}\n{}", pool.transcript_tail());
+        assert!(
+            t0.elapsed() < DEADLINE,
+            "no replacement for {victim} within {DEADLINE:?}\n{}",
+            pool.transcript_tail()
+        );
         thread::sleep(Duration::from_micros(200));
     }
 }
@@ -205,22 +239,39 @@ fn run(mut m: Mode) -> Outcome {
     for n in 1..=RELOADS {
         send(pool.pid, libc::SIGUSR1);
         pool.wait_until(&format!("reload #{n} finished"), Duration::from_secs(10), |l| {
-            l.iter().filter(|l| l.starts_with('[') && l.contains("reload finished")).count() >= n
+            l.iter()
+                .filter(|l| l.starts_with('[') && l.contains("reload finished"))
+                .count()
+                >= n
         });
         (m.poke)(&pool);
     }
-    pool.wait_until("4 children after the reloads", DEADLINE, |_| children(pool.pid).len() == WORKERS);
+    pool.wait_until("4 children after the reloads", DEADLINE, |_| {
+        children(pool.pid).len() == WORKERS
+    });
     thread::sleep(Duration::from_millis(300));
     let after = Sample::of(pool.pid);
     let zombies = watch.finish();
-    Outcome { before, after_respawns, after, zombies, pool, elapsed: began.elapsed() }
+    Outcome {
+        before,
+        after_respawns,
+        after,
+        zombies,
+        pool,
+        elapsed: began.elapsed(),
+    }
 }
 
 impl Outcome {
     fn report_and_check(&mut self, name: &str) {
         // Forks as the manager logs them (a worker killed right after its fork may not have
         // printed its own worker_start line yet).
-        let starts = self.pool.snapshot().iter().filter(|l| l.starts_with('[') && l.contains(" started, pid ")).count();
+        let starts = self
+            .pool
+            .snapshot()
+            .iter()
+            .filter(|l| l.starts_with('[') && l.contains(" started, pid "))
+            .count();
         println!(
             "LEAKS {name}: {} workers forked ({} respawns + {} reloads x {WORKERS}) in {:.1}s; before: {}; after respawns: {}; after reloads: {}; \
              RSS growth {} KiB (margin {RSS_MARGIN_KB}); zombie sightings {} (longest seen {:.1} ms, none unreaped)",
@@ -235,8 +286,14 @@ impl Outcome {
             self.zombies.0,
             self.zombies.1.as_secs_f64() * 1000.0,
         );
-        assert!(starts >= WORKERS + RESPAWNS + RELOADS * WORKERS, "{starts} workers forked");
-        for (when, s) in [("after the respawns", &self.after_respawns), ("after the reloads", &self.after)] {
+        assert!(
+            starts >= WORKERS + RESPAWNS + RELOADS * WORKERS,
+            "{starts} workers forked"
+        );
+        for (when, s) in [
+            ("after the respawns", &self.after_respawns),
+            ("after the reloads", &self.after),
+        ] {
             assert_eq!(s.fds, self.before.fds, "the manager's open fds {when} (before = left)");
             assert_eq!(s.children, self.before.children, "the manager's children {when}");
             assert_eq!(s.zombies, 0, "zombies {when}");
@@ -250,7 +307,11 @@ impl Outcome {
         }
         assert_eq!(self.before.children, WORKERS);
         assert_eq!(self.before.zombies, 0);
-        assert!(self.zombies.2.is_empty(), "zombies not reaped within {ZOMBIE_BOUND:?}: {:?}", self.zombies.2);
+        assert!(
+            self.zombies.2.is_empty(),
+            "zombies not reaped within {ZOMBIE_BOUND:?}: {:?}",
+            self.zombies.2
+        );
     }
 
     /// Shuts the pool down; then no process of its group may remain.
@@ -269,7 +330,11 @@ impl Outcome {
         // SAFETY: kill(2) with signal 0 on the pool's own process group.
         let rc = unsafe { libc::kill(-self.pool.pid, 0) };
         assert!(rc != 0, "a process of the pool's group is still alive after shutdown");
-        let alive: Vec<i32> = pids.iter().copied().filter(|&p| exists(p) && unsafe { libc::getpgid(p) } == self.pool.pid).collect();
+        let alive: Vec<i32> = pids
+            .iter()
+            .copied()
+            .filter(|&p| exists(p) && unsafe { libc::getpgid(p) } == self.pool.pid)
+            .collect();
         assert!(alive.is_empty(), "workers still alive after shutdown: {alive:?}");
     }
 }
@@ -309,7 +374,9 @@ fn socket_request(path: &str, body: &[u8]) -> Result<bool, String> {
     let mut reply = Vec::new();
     match conn.read_to_end(&mut reply) {
         Ok(_) => {}
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return Err("no reply within 5 s".into()),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            return Err("no reply within 5 s".into())
+        }
         Err(_) => return Ok(false),
     }
     let expected: Vec<u8> = body.iter().map(|b| b ^ 0x5a).collect();
@@ -351,10 +418,19 @@ fn leaks_socket_unix() {
         poke,
     });
     out.report_and_check("SOCKET unix");
-    assert!(out.before.fds.values().any(|t| t.starts_with("socket:")), "the manager holds the listening socket");
+    assert!(
+        out.before.fds.values().any(|t| t.starts_with("socket:")),
+        "the manager holds the listening socket"
+    );
     out.shut_down_clean();
-    assert!(!std::path::Path::new(&path).exists(), "the socket file {path} is removed at shutdown");
-    println!("LEAKS SOCKET unix: {} requests answered; socket file removed", answered.load(Ordering::SeqCst));
+    assert!(
+        !std::path::Path::new(&path).exists(),
+        "the socket file {path} is removed at shutdown"
+    );
+    println!(
+        "LEAKS SOCKET unix: {} requests answered; socket file removed",
+        answered.load(Ordering::SeqCst)
+    );
 }
 
 /// Key-0 rows of /proc/sysvipc/msg: msqid -> (lspid, lrpid), the last sender and receiver.
@@ -365,7 +441,10 @@ fn private_queues() -> BTreeMap<i32, (i32, i32)> {
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
             (f.first()?.parse::<i64>().ok()? == 0).then_some(())?;
-            Some((f.get(1)?.parse().ok()?, (f.get(5)?.parse().ok()?, f.get(6)?.parse().ok()?)))
+            Some((
+                f.get(1)?.parse().ok()?,
+                (f.get(5)?.parse().ok()?, f.get(6)?.parse().ok()?),
+            ))
         })
         .collect()
 }
@@ -390,11 +469,22 @@ fn leaks_msgqueue_private() {
             buf.extend_from_slice(data.as_bytes());
             // SAFETY: buf is laid out as struct msgbuf.
             let rc = unsafe { libc::msgsnd(id, buf.as_ptr().cast(), data.len(), libc::IPC_NOWAIT) };
-            assert_eq!(rc, 0, "msgsnd to the private queue: {}", std::io::Error::last_os_error());
+            assert_eq!(
+                rc,
+                0,
+                "msgsnd to the private queue: {}",
+                std::io::Error::last_os_error()
+            );
             sent.fetch_add(1, Ordering::SeqCst);
         })
     };
-    let mut out = run(Mode { mode: "msgqueue", behaviour: "log", env: vec![("CHAOS_KEY", "0".into())], clean_exits: false, poke });
+    let mut out = run(Mode {
+        mode: "msgqueue",
+        behaviour: "log",
+        env: vec![("CHAOS_KEY", "0".into())],
+        clean_exits: false,
+        poke,
+    });
     out.report_and_check("MSGQUEUE private");
     let queue: i32 = out
         .pool
@@ -402,14 +492,20 @@ fn leaks_msgqueue_private() {
         .iter()
         .find_map(|l| l.strip_prefix("start ")?.split_whitespace().nth(2)?.parse().ok())
         .expect("the queue id");
-    assert!(private_queues().contains_key(&queue), "the private queue {queue} exists while the pool runs");
+    assert!(
+        private_queues().contains_key(&queue),
+        "the private queue {queue} exists while the pool runs"
+    );
     // Let the last message be handled before the shutdown.
     let sent = sent.load(Ordering::SeqCst);
     thread::sleep(Duration::from_millis(200));
     out.shut_down_clean();
     let rows_after = private_queues();
     let lines = out.pool.snapshot();
-    let handled: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("msg ")?.split_whitespace().nth(2)).collect();
+    let handled: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("msg ")?.split_whitespace().nth(2))
+        .collect();
     let distinct: HashSet<&str> = handled.iter().copied().collect();
     // Key-0 queues that appeared during the run and are still there are ours only if one of our
     // processes was their last receiver (other programs on the machine may make private queues).
@@ -422,7 +518,10 @@ fn leaks_msgqueue_private() {
         })
         .chain([out.pool.pid])
         .collect();
-    let appeared: Vec<(&i32, &(i32, i32))> = rows_after.iter().filter(|(k, _)| !rows_before.contains_key(k)).collect();
+    let appeared: Vec<(&i32, &(i32, i32))> = rows_after
+        .iter()
+        .filter(|(k, _)| !rows_before.contains_key(k))
+        .collect();
     println!(
         "LEAKS MSGQUEUE private: queue {queue} removed: {}; key-0 queues before {} after {} (new ones: {appeared:?}); \
          messages sent {sent}, handled {} (lost with a kill: {})",
@@ -432,12 +531,25 @@ fn leaks_msgqueue_private() {
         handled.len(),
         sent - distinct.len()
     );
-    assert!(!rows_after.contains_key(&queue), "the private queue {queue} is removed at shutdown");
-    let leaked: Vec<_> = appeared.iter().filter(|(_, (s, r))| ours.contains(s) || ours.contains(r)).collect();
-    assert!(leaked.is_empty(), "private queues of this pool left after shutdown: {leaked:?}");
+    assert!(
+        !rows_after.contains_key(&queue),
+        "the private queue {queue} is removed at shutdown"
+    );
+    let leaked: Vec<_> = appeared
+        .iter()
+        .filter(|(_, (s, r))| ours.contains(s) || ours.contains(r))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "private queues of this pool left after shutdown: {leaked:?}"
+    );
     assert_eq!(handled.len(), distinct.len(), "no message handled twice");
     // Only the messages sent during the kills may be lost (the one in hand of a killed worker).
-    assert!(sent - distinct.len() <= RESPAWNS / 10, "{} of {sent} messages lost", sent - distinct.len());
+    assert!(
+        sent - distinct.len() <= RESPAWNS / 10,
+        "{} of {sent} messages lost",
+        sent - distinct.len()
+    );
 }
 
 /// IPC_UNIXSOCK with the message bus: 1,000 SIGKILLs, 100 reloads; every worker sends one small
@@ -456,8 +568,14 @@ fn leaks_unixsock_bus() {
     assert!(out.before.fds.values().filter(|t| t.starts_with("socket:")).count() >= 2 * WORKERS);
     out.shut_down_clean();
     let lines = out.pool.snapshot();
-    let bad = lines.iter().filter(|l| l.starts_with("umsg ") && !l.ends_with(" ok")).count();
-    let ok = lines.iter().filter(|l| l.starts_with("umsg ") && l.ends_with(" ok")).count();
+    let bad = lines
+        .iter()
+        .filter(|l| l.starts_with("umsg ") && !l.ends_with(" ok"))
+        .count();
+    let ok = lines
+        .iter()
+        .filter(|l| l.starts_with("umsg ") && l.ends_with(" ok"))
+        .count();
     let sent = lines.iter().filter(|l| l.starts_with("sent ")).count();
     println!("LEAKS UNIXSOCK+bus: pings sent {sent}, delivered intact {ok}, corrupt {bad}");
     assert_eq!(bad, 0);

@@ -49,7 +49,10 @@ impl Scenario {
 
     /// The pid of the worker_start of `id` whose pid is not in `old`, if seen.
     fn new_start(&self, id: usize, old: &[i32]) -> Option<i32> {
-        self.starts().into_iter().find(|&(i, p)| i == id && !old.contains(&p)).map(|(_, p)| p)
+        self.starts()
+            .into_iter()
+            .find(|&(i, p)| i == id && !old.contains(&p))
+            .map(|(_, p)| p)
     }
 
     fn index_of<F: Fn(&str) -> bool>(&self, what: &str, pred: F) -> usize {
@@ -69,7 +72,12 @@ fn shut_down(s: &mut Scenario) {
     s.expect("shutdown", |l| l == "shutdown");
     s.expect("returned", |l| l == "returned");
     let status = s.wait_exit(DEADLINE);
-    assert_eq!(status.code(), Some(0), "scenario exit status {status:?}\n{}", s.transcript());
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "scenario exit status {status:?}\n{}",
+        s.transcript()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,7 +118,11 @@ fn sigkilled_worker_is_replaced_under_the_same_id_with_a_warning() {
     send(pids[1], libc::SIGKILL);
     let new = s.expect_worker_start(1);
     assert_ne!(new, pids[1], "the replacement has a new pid");
-    assert_eq!(proc_stat(new).map(|p| p.1), Some(manager), "the replacement is a child of the manager");
+    assert_eq!(
+        proc_stat(new).map(|p| p.1),
+        Some(manager),
+        "the replacement is a child of the manager"
+    );
 
     let old = pids[1];
     let is_warning = |l: &str| is_log(l) && l.contains("\tWARNING\t") && l.contains(&format!("pid {old})"));
@@ -139,8 +151,14 @@ fn returning_worker_runs_worker_stop_exits_0_and_is_replaced_quietly() {
     let mut s = Scenario::spawn(2, "return", None);
     let manager = s.expect_start();
     let first = s.expect_worker_start(0);
-    let stop = s.expect("worker_stop 0", |l| event(l, "worker_stop").is_some_and(|(i, _)| i == 0));
-    assert_eq!(event(&stop, "worker_stop").unwrap().1, first, "WorkerStop runs in the same process");
+    let stop = s.expect("worker_stop 0", |l| {
+        event(l, "worker_stop").is_some_and(|(i, _)| i == 0)
+    });
+    assert_eq!(
+        event(&stop, "worker_stop").unwrap().1,
+        first,
+        "WorkerStop runs in the same process"
+    );
     s.expect(&format!("exit status 0 of pid {first}"), |l| {
         is_log(l) && l.contains(&format!("worker#0 (pid {first}) exited with status 0"))
     });
@@ -150,7 +168,11 @@ fn returning_worker_runs_worker_stop_exits_0_and_is_replaced_quietly() {
 
     // Let a few more cycles run: every cycle is a clean exit, never a warning.
     s.gather(Duration::from_millis(400));
-    assert!(s.count_starts(0) >= 3 && s.count_starts(1) >= 3, "workers keep cycling\n{}", s.transcript());
+    assert!(
+        s.count_starts(0) >= 3 && s.count_starts(1) >= 3,
+        "workers keep cycling\n{}",
+        s.transcript()
+    );
     assert!(s.warnings().is_empty(), "no warnings: {:?}", s.warnings());
     // Every cycle ran WorkerStop in the worker before it was replaced.
     let stops = s.lines.iter().filter_map(|l| event(l, "worker_stop")).count();
@@ -180,7 +202,11 @@ fn graceful_shutdown_by(sig: i32, behaviour: &str) {
     s.expect("returned", |l| l == "returned");
     // When start() returns, every worker has been reaped (not even a zombie is left).
     for &pid in &pids {
-        assert!(!exists(pid), "worker pid {pid} still exists when start() returned\n{}", s.transcript());
+        assert!(
+            !exists(pid),
+            "worker pid {pid} still exists when start() returned\n{}",
+            s.transcript()
+        );
     }
     let status = s.wait_exit(DEADLINE);
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
@@ -189,12 +215,22 @@ fn graceful_shutdown_by(sig: i32, behaviour: &str) {
     // Shutdown ran once, no worker was started after it, nothing was forced.
     assert_eq!(s.lines.iter().filter(|l| *l == "shutdown").count(), 1);
     let shutdown_at = s.index_of("shutdown", |l| l == "shutdown");
-    assert!(s.lines[shutdown_at..].iter().all(|l| event(l, "worker_start").is_none()), "{}", s.transcript());
+    assert!(
+        s.lines[shutdown_at..]
+            .iter()
+            .all(|l| event(l, "worker_start").is_none()),
+        "{}",
+        s.transcript()
+    );
     assert!(!s.lines.iter().any(|l| l.contains("SIGKILL")), "{}", s.transcript());
     if behaviour == "graceful" {
         let stops: Vec<_> = s.lines.iter().filter_map(|l| event(l, "worker_stop")).collect();
         for (id, &pid) in pids.iter().enumerate() {
-            assert!(stops.contains(&(id, pid)), "worker_stop {id} {pid} missing\n{}", s.transcript());
+            assert!(
+                stops.contains(&(id, pid)),
+                "worker_stop {id} {pid} missing\n{}",
+                s.transcript()
+            );
         }
     }
 }
@@ -235,9 +271,11 @@ fn shutdown_sigkills_workers_that_ignore_sigterm_after_max_wait() {
     s.signal(libc::SIGTERM);
     s.expect("shutdown", |l| l == "shutdown");
     for (id, &pid) in pids.iter().enumerate() {
-        let w = s.expect_within(&format!("SIGKILL warning for worker {id}"), Duration::from_secs(10), |l| {
-            is_log(l) && l.contains("\tWARNING\t") && l.contains("SIGKILL") && l.contains(&format!("pid {pid}"))
-        });
+        let w = s.expect_within(
+            &format!("SIGKILL warning for worker {id}"),
+            Duration::from_secs(10),
+            |l| is_log(l) && l.contains("\tWARNING\t") && l.contains("SIGKILL") && l.contains(&format!("pid {pid}")),
+        );
         assert!(w.contains(&format!("worker#{id}")), "{w}");
     }
     s.expect_within("returned", Duration::from_secs(10), |l| l == "returned");
@@ -245,7 +283,10 @@ fn shutdown_sigkills_workers_that_ignore_sigterm_after_max_wait() {
     let status = s.wait_exit(DEADLINE);
     assert_eq!(status.code(), Some(0));
     // Roughly: it did wait for the grace time, and it did not hang.
-    assert!(elapsed >= Duration::from_millis(500), "returned after {elapsed:?}, before max_wait_time");
+    assert!(
+        elapsed >= Duration::from_millis(500),
+        "returned after {elapsed:?}, before max_wait_time"
+    );
     assert!(elapsed < Duration::from_secs(10), "returned after {elapsed:?}");
     for &pid in &pids {
         assert!(!exists(pid), "worker {pid} gone");
@@ -277,27 +318,48 @@ fn reload_replaces_graceful_workers_one_at_a_time_in_id_order() {
     });
     let new: Vec<i32> = (0..n).map(|id| s.new_start(id, &old).unwrap()).collect();
     let stops: Vec<(usize, i32)> = s.lines.iter().filter_map(|l| event(l, "worker_stop")).collect();
-    assert_eq!(stops, (0..n).map(|id| (id, old[id])).collect::<Vec<_>>(), "worker_stop lines in id order");
+    assert_eq!(
+        stops,
+        (0..n).map(|id| (id, old[id])).collect::<Vec<_>>(),
+        "worker_stop lines in id order"
+    );
     // Let anything extra show up (a second reload would stop the new workers).
     s.gather(Duration::from_millis(500));
 
     // One at a time: the manager forked worker i's replacement before worker i+1 stopped
     // (worker i+1 is only sent SIGTERM after that fork). The merged stream keeps write order.
     for id in 0..n {
-        let stopped = s.index_of(&format!("worker_stop {id}"), |l| event(l, "worker_stop") == Some((id, old[id])));
+        let stopped = s.index_of(&format!("worker_stop {id}"), |l| {
+            event(l, "worker_stop") == Some((id, old[id]))
+        });
         let forked = s.index_of(&format!("fork of {id}'s replacement"), fork_log(id, new[id]));
-        assert!(stopped < forked, "worker {id} stopped before its replacement was forked\n{}", s.transcript());
+        assert!(
+            stopped < forked,
+            "worker {id} stopped before its replacement was forked\n{}",
+            s.transcript()
+        );
         if id + 1 < n {
-            let next_stopped =
-                s.index_of(&format!("worker_stop {}", id + 1), |l| event(l, "worker_stop") == Some((id + 1, old[id + 1])));
-            assert!(forked < next_stopped, "replacement of {id} forked before worker {} stopped\n{}", id + 1, s.transcript());
+            let next_stopped = s.index_of(&format!("worker_stop {}", id + 1), |l| {
+                event(l, "worker_stop") == Some((id + 1, old[id + 1]))
+            });
+            assert!(
+                forked < next_stopped,
+                "replacement of {id} forked before worker {} stopped\n{}",
+                id + 1,
+                s.transcript()
+            );
         }
         assert!(wait_gone(old[id], DEADLINE), "old worker {id} reaped");
         assert!(exists(new[id]), "new worker {id} alive");
     }
     // Each worker was replaced exactly once; Start and Shutdown did not run again; no warnings.
     for id in 0..n {
-        assert_eq!(s.count_starts(id), 2, "worker {id} replaced exactly once\n{}", s.transcript());
+        assert_eq!(
+            s.count_starts(id),
+            2,
+            "worker {id} replaced exactly once\n{}",
+            s.transcript()
+        );
     }
     assert_eq!(s.lines.iter().filter(|l| l.starts_with("start ")).count(), 1);
     assert!(!s.lines.iter().any(|l| l == "shutdown"));
@@ -312,7 +374,11 @@ fn reload_replaces_graceful_workers_one_at_a_time_in_id_order() {
         (0..n).all(|id| s.has(|l| event(l, "worker_stop") == Some((id, new[id]))) && s.new_start(id, &both).is_some())
     });
     let stops: Vec<(usize, i32)> = s.lines.iter().filter_map(|l| event(l, "worker_stop")).skip(n).collect();
-    assert_eq!(stops, (0..n).map(|id| (id, new[id])).collect::<Vec<_>>(), "worker_stop lines in id order");
+    assert_eq!(
+        stops,
+        (0..n).map(|id| (id, new[id])).collect::<Vec<_>>(),
+        "worker_stop lines in id order"
+    );
     shut_down(&mut s);
 }
 
@@ -330,7 +396,11 @@ fn reload_of_workers_without_sigterm_handler_logs_abnormal_exit_signal_15() {
     let warnings: Vec<String> = s.warnings().into_iter().cloned().collect();
     for id in 0..n {
         let w = &warnings[id];
-        assert!(w.contains(&format!("worker#{id}")), "warnings come in id order: {w}\n{}", s.transcript());
+        assert!(
+            w.contains(&format!("worker#{id}")),
+            "warnings come in id order: {w}\n{}",
+            s.transcript()
+        );
         assert!(w.contains(&format!("pid {}", old[id])), "{w}");
         assert!(w.contains("signal=15"), "{w}");
     }
@@ -372,10 +442,17 @@ fn reload_sigkills_old_workers_that_ignore_sigterm_after_max_wait() {
         seen += 1;
     }
     let elapsed = t0.elapsed();
-    assert!(elapsed >= Duration::from_millis(500), "replaced after {elapsed:?}: before max_wait_time");
+    assert!(
+        elapsed >= Duration::from_millis(500),
+        "replaced after {elapsed:?}: before max_wait_time"
+    );
     assert!(elapsed < Duration::from_secs(10));
     for id in 0..n {
-        assert!(wait_gone(old[id], DEADLINE), "old worker {id} (pid {}) was killed and reaped", old[id]);
+        assert!(
+            wait_gone(old[id], DEADLINE),
+            "old worker {id} (pid {}) was killed and reaped",
+            old[id]
+        );
         let killed = s.lines.iter().any(|l| {
             is_log(l) && l.contains("\tWARNING\t") && l.contains(&format!("pid {}", old[id])) && l.contains("SIGKILL")
         });
@@ -384,7 +461,12 @@ fn reload_sigkills_old_workers_that_ignore_sigterm_after_max_wait() {
     // Nothing more happens: each worker replaced exactly once, the new ones are left alone.
     s.gather(Duration::from_millis(1500));
     for id in 0..n {
-        assert_eq!(s.count_starts(id), 2, "worker {id} replaced exactly once\n{}", s.transcript());
+        assert_eq!(
+            s.count_starts(id),
+            2,
+            "worker {id} replaced exactly once\n{}",
+            s.transcript()
+        );
         assert!(exists(new[id]));
     }
     // Shut down (the new workers ignore SIGTERM too: killed after max_wait).
@@ -419,7 +501,11 @@ fn detached_line(l: &str) -> Option<(usize, i32, bool)> {
     if parts.next()? != "detached" {
         return None;
     }
-    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()? == "true"))
+    Some((
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()? == "true",
+    ))
 }
 
 /// Shut down at once after the first detach: the detached process gets a replacement, is not
@@ -445,7 +531,11 @@ fn detached_process_gets_a_replacement_and_is_not_signalled_at_shutdown() {
     assert!(!exists(manager));
 
     // The detached process was not sent SIGTERM: it outlives the pool and ends on its own.
-    assert!(exists(detached), "the detached process {detached} still runs after start() returned\n{}", s.transcript());
+    assert!(
+        exists(detached),
+        "the detached process {detached} still runs after start() returned\n{}",
+        s.transcript()
+    );
     let exit_line = format!("detached_exit {detached}");
     s.wait_until(&exit_line, DEADLINE, |s| s.has(|l| l == exit_line));
     let warned = s.warnings().into_iter().any(|w| w.contains(&format!("pid {detached}")));
@@ -458,7 +548,9 @@ fn detach_full_scenario_worker_0_detaches_once_and_is_reaped_quietly() {
     let (_, detached, ok) = detached_line(&line).unwrap();
     assert!(ok);
     let starts_before = s.count_starts(0);
-    s.wait_until("replacement of the detached worker 0", DEADLINE, |s| s.count_starts(0) > starts_before);
+    s.wait_until("replacement of the detached worker 0", DEADLINE, |s| {
+        s.count_starts(0) > starts_before
+    });
     // Only the first run of worker 0 detaches. Fail fast (the guard kills the group) if another does.
     let until = Instant::now() + Duration::from_secs(3);
     let exit_line = format!("detached_exit {detached}");
@@ -466,19 +558,29 @@ fn detach_full_scenario_worker_0_detaches_once_and_is_reaped_quietly() {
     while Instant::now() < until && !exited {
         let got = s.pull(until);
         if let Some(l) = s.lines.last() {
-            assert!(detached_line(l).is_none() || detached_line(l).unwrap().1 == detached,
-                "a second process detached: {l}");
+            assert!(
+                detached_line(l).is_none() || detached_line(l).unwrap().1 == detached,
+                "a second process detached: {l}"
+            );
             exited |= *l == exit_line;
         }
         if !got {
             break;
         }
     }
-    assert!(exited, "the detached process ends on its own while the pool runs\n{}", s.transcript());
+    assert!(
+        exited,
+        "the detached process ends on its own while the pool runs\n{}",
+        s.transcript()
+    );
     // Reaped quietly while the manager lives.
     assert!(wait_gone(detached, DEADLINE), "detached process reaped");
     assert!(!s.warnings().into_iter().any(|w| w.contains(&format!("pid {detached}"))));
-    assert_eq!(s.count_starts(0), starts_before + 1, "worker 0 replaced once, for the detach only");
+    assert_eq!(
+        s.count_starts(0),
+        starts_before + 1,
+        "worker 0 replaced once, for the detach only"
+    );
     shut_down(&mut s);
 }
 
@@ -493,8 +595,14 @@ fn worker_calling_shutdown_stops_the_pool_and_start_returns() {
     // The test sends no signal: the shutdown comes from worker 0. Worker 0 prints its
     // `shutdown_requested` line after kill() returned, so the line may come after the manager's
     // `shutdown`, or never (the manager's SIGTERM may kill worker 0 before it prints).
-    s.wait_until("shutdown and returned", DEADLINE, |s| s.has(|l| l == "shutdown") && s.has(|l| l == "returned"));
-    assert!(s.has(|l| event(l, "worker_start").is_some_and(|(id, _)| id == 0)), "{}", s.transcript());
+    s.wait_until("shutdown and returned", DEADLINE, |s| {
+        s.has(|l| l == "shutdown") && s.has(|l| l == "returned")
+    });
+    assert!(
+        s.has(|l| event(l, "worker_start").is_some_and(|(id, _)| id == 0)),
+        "{}",
+        s.transcript()
+    );
     assert!(!s.has(|l| l == "shutdown_requested false"), "{}", s.transcript());
     assert!(s.index_of("shutdown", |l| l == "shutdown") < s.index_of("returned", |l| l == "returned"));
     assert_eq!(s.wait_exit(DEADLINE).code(), Some(0));
@@ -609,13 +717,23 @@ fn check_worker_fds(manager: i32, worker: i32) {
     assert_eq!(numbers.len(), 4, "worker {worker} fds: {wfds:?} (manager: {mfds:?})");
     assert_eq!(&numbers[..3], &[0, 1, 2], "worker fds: {wfds:?}");
     let extra = &wfds[&numbers[3]];
-    assert!(extra.starts_with("pipe:"), "the extra worker fd is the control pipe: {extra}");
+    assert!(
+        extra.starts_with("pipe:"),
+        "the extra worker fd is the control pipe: {extra}"
+    );
     assert_ne!(*extra, wfds[&1], "the extra fd is not the output pipe");
     let in_manager: Vec<_> = mfds.iter().filter(|(_, t)| *t == extra).map(|(fd, _)| *fd).collect();
     // The manager has both ends of the control pipe (same pipe inode); the worker only one.
-    assert_eq!(in_manager.len(), 2, "the manager holds both ends of pipe {extra}: {mfds:?}");
+    assert_eq!(
+        in_manager.len(),
+        2,
+        "the manager holds both ends of pipe {extra}: {mfds:?}"
+    );
     let manager_fd_count = mfds.len();
-    assert_eq!(manager_fd_count, 6, "manager fds: 0,1,2, signalfd, control read+write: {mfds:?}");
+    assert_eq!(
+        manager_fd_count, 6,
+        "manager fds: 0,1,2, signalfd, control read+write: {mfds:?}"
+    );
 }
 
 #[test]
@@ -657,9 +775,23 @@ fn reload_and_second_sigterm_during_shutdown_do_nothing() {
     s.expect_within("returned", Duration::from_secs(10), |l| l == "returned");
     assert!(t0.elapsed() < Duration::from_secs(10));
     let status = s.wait_exit(DEADLINE);
-    assert_eq!(status.code(), Some(0), "exit status {status:?} (signal {:?})", status.signal());
-    assert_eq!(s.starts().len(), n, "no worker started during shutdown\n{}", s.transcript());
-    assert_eq!(s.lines.iter().filter(|l| *l == "shutdown").count(), 1, "Shutdown ran once");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status {status:?} (signal {:?})",
+        status.signal()
+    );
+    assert_eq!(
+        s.starts().len(),
+        n,
+        "no worker started during shutdown\n{}",
+        s.transcript()
+    );
+    assert_eq!(
+        s.lines.iter().filter(|l| *l == "shutdown").count(),
+        1,
+        "Shutdown ran once"
+    );
     for &pid in &pids {
         assert!(!exists(pid));
     }

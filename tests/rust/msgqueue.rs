@@ -61,7 +61,11 @@ fn send_msg(id: i32, mtype: libc::c_long, data: &[u8], timeout: Duration) -> Res
 
 fn send_ok(id: i32, mtype: libc::c_long, data: &[u8]) {
     if let Err(e) = send_msg(id, mtype, data, DEADLINE) {
-        panic!("msgsnd of {} bytes: {}", data.len(), std::io::Error::from_raw_os_error(e));
+        panic!(
+            "msgsnd of {} bytes: {}",
+            data.len(),
+            std::io::Error::from_raw_os_error(e)
+        );
     }
 }
 
@@ -72,7 +76,13 @@ fn drain(id: i32) -> Vec<String> {
     loop {
         // SAFETY: the buffer holds an mtype and POOL_MAX_MESSAGE bytes.
         let n = unsafe {
-            libc::msgrcv(id, buf.as_mut_ptr().cast(), POOL_MAX_MESSAGE, 0, libc::IPC_NOWAIT | libc::MSG_NOERROR)
+            libc::msgrcv(
+                id,
+                buf.as_mut_ptr().cast(),
+                POOL_MAX_MESSAGE,
+                0,
+                libc::IPC_NOWAIT | libc::MSG_NOERROR,
+            )
         };
         if n < 0 {
             return out;
@@ -140,7 +150,10 @@ struct Rng(u64);
 
 impl Rng {
     fn new() -> Rng {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
         Rng(t ^ ((std::process::id() as u64) << 32) | 1)
     }
     fn next(&mut self) -> u64 {
@@ -174,7 +187,10 @@ type Scenario = support::Scenario<Mq>;
 impl Scenario {
     fn spawn(workers: usize, key: i64, behaviour: &str, max_wait: f64, perms: Option<u32>) -> Scenario {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_msgqueue-scenario"));
-        cmd.arg(workers.to_string()).arg(key.to_string()).arg(behaviour).arg(max_wait.to_string());
+        cmd.arg(workers.to_string())
+            .arg(key.to_string())
+            .arg(behaviour)
+            .arg(max_wait.to_string());
         if let Some(p) = perms {
             cmd.arg(format!("{p:o}"));
         }
@@ -186,7 +202,12 @@ impl Scenario {
     fn start(workers: usize, key: i64, behaviour: &str, max_wait: f64) -> (Scenario, Vec<i32>) {
         let mut s = Scenario::spawn(workers, key, behaviour, max_wait, None);
         let line = s.expect("start", |l| l.starts_with("start ") || l.starts_with("start_failed"));
-        assert_eq!(line, format!("start {}", s.pid), "the manager is the scenario process\n{}", s.transcript());
+        assert_eq!(
+            line,
+            format!("start {}", s.pid),
+            "the manager is the scenario process\n{}",
+            s.transcript()
+        );
         let pids = s.expect_all_started(workers);
         (s, pids)
     }
@@ -202,13 +223,26 @@ impl Scenario {
         self.signal(libc::SIGTERM);
         let status = self.wait_exit(timeout);
         let took = t0.elapsed();
-        assert_eq!(status.code(), Some(0), "scenario exit status {status:?}\n{}", self.transcript());
-        assert!(self.lines.iter().any(|l| l == "shutdown"), "no shutdown event\n{}", self.transcript());
-        assert_eq!(self.lines.iter().filter(|l| *l == "returned").count(), 1, "start() returned once\n{}", self.transcript());
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "scenario exit status {status:?}\n{}",
+            self.transcript()
+        );
+        assert!(
+            self.lines.iter().any(|l| l == "shutdown"),
+            "no shutdown event\n{}",
+            self.transcript()
+        );
+        assert_eq!(
+            self.lines.iter().filter(|l| *l == "returned").count(),
+            1,
+            "start() returned once\n{}",
+            self.transcript()
+        );
         took
     }
 }
-
 
 /// The payload of `<kind> <id> <pid> <payload>`.
 fn payload(line: &str, kind: &str) -> Option<String> {
@@ -225,8 +259,17 @@ fn assert_exactly_once(seen: &[String], expected: &HashSet<String>, what: &str) 
     for p in seen {
         *counts.entry(p.as_str()).or_default() += 1;
     }
-    let dups: Vec<_> = counts.iter().filter(|(_, &n)| n > 1).map(|(p, n)| format!("{p}×{n}")).take(10).collect();
-    let missing: Vec<_> = expected.iter().filter(|p| !counts.contains_key(p.as_str())).take(10).collect();
+    let dups: Vec<_> = counts
+        .iter()
+        .filter(|(_, &n)| n > 1)
+        .map(|(p, n)| format!("{p}×{n}"))
+        .take(10)
+        .collect();
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|p| !counts.contains_key(p.as_str()))
+        .take(10)
+        .collect();
     let extra: Vec<_> = counts.keys().filter(|p| !expected.contains(**p)).take(10).collect();
     assert!(
         dups.is_empty() && missing.is_empty() && extra.is_empty() && seen.len() == expected.len(),
@@ -238,7 +281,11 @@ fn assert_exactly_once(seen: &[String], expected: &HashSet<String>, what: &str) 
 
 fn no_sigkill(s: &Scenario) {
     let kills: Vec<_> = s.warnings().into_iter().filter(|l| l.contains("SIGKILL")).collect();
-    assert!(kills.is_empty(), "no worker may need SIGKILL: {kills:?}\n{}", s.transcript());
+    assert!(
+        kills.is_empty(),
+        "no worker may need SIGKILL: {kills:?}\n{}",
+        s.transcript()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,13 +309,26 @@ fn every_message_is_handled_exactly_once() {
         send_ok(id, (i % 7 + 1) as libc::c_long, text.as_bytes());
         expected.insert(text);
     }
-    s.wait_until("all messages handled", Duration::from_secs(20), |s| s.payloads("msg").len() >= N);
+    s.wait_until("all messages handled", Duration::from_secs(20), |s| {
+        s.payloads("msg").len() >= N
+    });
     thread::sleep(Duration::from_millis(100));
     s.pull_ready();
     assert_exactly_once(&s.payloads("msg"), &expected, "5000 messages, 3 workers");
-    let by_worker: HashSet<i32> = s.lines.iter().filter_map(|l| event(l, "msg")).map(|(_, pid)| pid).collect();
-    assert!(by_worker.iter().all(|p| pids.contains(p)), "only the pool's workers handle messages");
-    assert!(by_worker.len() >= 2, "the work is spread over the workers: {by_worker:?}");
+    let by_worker: HashSet<i32> = s
+        .lines
+        .iter()
+        .filter_map(|l| event(l, "msg"))
+        .map(|(_, pid)| pid)
+        .collect();
+    assert!(
+        by_worker.iter().all(|p| pids.contains(p)),
+        "only the pool's workers handle messages"
+    );
+    assert!(
+        by_worker.len() >= 2,
+        "the work is spread over the workers: {by_worker:?}"
+    );
     let took = s.shut_down(DEADLINE);
     assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
     assert_eq!(s.stops().len(), 3, "WorkerStop ran once per worker\n{}", s.transcript());
@@ -304,7 +364,11 @@ fn keyed_queue_outlives_the_pool_and_keeps_pending_messages() {
     s.wait_until("the early messages", DEADLINE, |s| s.payloads("msg").len() >= 300);
     s.shut_down(DEADLINE);
     assert_exactly_once(&s.payloads("msg"), &before, "queued before start");
-    assert_eq!(queue_of(key.0), Some(id), "the keyed queue survives the pool with the same id");
+    assert_eq!(
+        queue_of(key.0),
+        Some(id),
+        "the keyed queue survives the pool with the same id"
+    );
     let mut pending = HashSet::new();
     for i in 0..200 {
         let text = format!("pending{i}");
@@ -335,7 +399,13 @@ fn private_queue_push_pop_and_removal() {
     let row = sysv_rows()
         .into_iter()
         .find(|r| r.key == 0 && r.lspid == pids[0])
-        .unwrap_or_else(|| panic!("no key-0 queue last written by worker 0 ({}):\n{:?}", pids[0], sysv_rows()));
+        .unwrap_or_else(|| {
+            panic!(
+                "no key-0 queue last written by worker 0 ({}):\n{:?}",
+                pids[0],
+                sysv_rows()
+            )
+        });
     assert_eq!(row.perms, 0o600, "{row:?}");
     assert!(pids.contains(&row.lrpid), "a worker read last: {row:?}");
     let took = s.shut_down(DEADLINE);
@@ -346,7 +416,11 @@ fn private_queue_push_pop_and_removal() {
     assert!(ends.iter().all(|l| l.ends_with(" interrupted")), "{ends:?}");
     assert_eq!(s.stops().len(), 2, "{}", s.transcript());
     no_sigkill(&s);
-    assert!(row_of_id(row.msqid).is_none(), "the private queue {} is removed when the pool ends", row.msqid);
+    assert!(
+        row_of_id(row.msqid).is_none(),
+        "the private queue {} is removed when the pool ends",
+        row.msqid
+    );
 }
 
 /// SIGTERM while workers wait in msgrcv (or go round their loop under traffic), 20 times: each
@@ -386,15 +460,28 @@ fn sigterm_while_waiting_20_rounds() {
         slowest = slowest.max(took);
         stop.store(true, Ordering::SeqCst);
         let sent = sender.map(|h| h.join().unwrap()).unwrap_or_default();
-        assert!(took < Duration::from_millis(1500), "round {round}: the manager took {took:?} to return\n{}", s.transcript());
+        assert!(
+            took < Duration::from_millis(1500),
+            "round {round}: the manager took {took:?} to return\n{}",
+            s.transcript()
+        );
         let stops = s.stops();
-        assert_eq!(stops.len(), 3, "round {round}: WorkerStop for each worker\n{}", s.transcript());
+        assert_eq!(
+            stops.len(),
+            3,
+            "round {round}: WorkerStop for each worker\n{}",
+            s.transcript()
+        );
         no_sigkill(&s);
         assert!(s.warnings().is_empty(), "round {round}: {:?}", s.warnings());
         let left = drain(id);
         let mut seen = s.payloads("msg");
         seen.extend(left);
-        assert_exactly_once(&seen, &sent.into_iter().collect(), &format!("round {round}: handled + left"));
+        assert_exactly_once(
+            &seen,
+            &sent.into_iter().collect(),
+            &format!("round {round}: handled + left"),
+        );
     }
     println!("sigterm_while_waiting: {ROUNDS} rounds, slowest shutdown {slowest:?}");
 }
@@ -410,10 +497,21 @@ fn sigterm_during_a_slow_message_finishes_it() {
     let took = s.shut_down(DEADLINE);
     assert_eq!(s.payloads("msg"), vec!["slow-one".to_string()], "{}", s.transcript());
     let finished = s.lines.iter().position(|l| l.starts_with("msg ")).unwrap();
-    let stopped = s.lines.iter().position(|l| l.starts_with("worker_stop ")).expect("WorkerStop ran");
-    assert!(finished < stopped, "the message is finished before WorkerStop\n{}", s.transcript());
+    let stopped = s
+        .lines
+        .iter()
+        .position(|l| l.starts_with("worker_stop "))
+        .expect("WorkerStop ran");
+    assert!(
+        finished < stopped,
+        "the message is finished before WorkerStop\n{}",
+        s.transcript()
+    );
     assert_eq!(s.stops(), vec![(0, pids[0])]);
-    assert!(took >= Duration::from_millis(100) && took < Duration::from_secs(2), "took {took:?}");
+    assert!(
+        took >= Duration::from_millis(100) && took < Duration::from_secs(2),
+        "took {took:?}"
+    );
     no_sigkill(&s);
     assert!(s.warnings().is_empty(), "the worker exited 0: {:?}", s.warnings());
 }
@@ -436,7 +534,12 @@ fn sigkill_under_traffic_loses_at_most_one_message_per_kill() {
         let done = done.clone();
         thread::spawn(move || {
             for i in 0..N {
-                if let Err(e) = send_msg(id, 1 + (i % 5) as libc::c_long, format!("k{i}").as_bytes(), Duration::from_secs(20)) {
+                if let Err(e) = send_msg(
+                    id,
+                    1 + (i % 5) as libc::c_long,
+                    format!("k{i}").as_bytes(),
+                    Duration::from_secs(20),
+                ) {
                     done.store(true, Ordering::SeqCst);
                     panic!("msgsnd #{i}: {}", std::io::Error::from_raw_os_error(e));
                 }
@@ -468,7 +571,12 @@ fn sigkill_under_traffic_loses_at_most_one_message_per_kill() {
     };
     let until = Instant::now() + Duration::from_secs(30);
     while !done.load(Ordering::SeqCst) || queued(id) > 0 {
-        assert!(Instant::now() < until, "no progress: {} handled\n{}", s.payloads("msg").len(), s.transcript());
+        assert!(
+            Instant::now() < until,
+            "no progress: {} handled\n{}",
+            s.payloads("msg").len(),
+            s.transcript()
+        );
         let before = s.lines.len();
         s.pull(Instant::now() + Duration::from_millis(20));
         s.pull_ready();
@@ -492,7 +600,10 @@ fn sigkill_under_traffic_loses_at_most_one_message_per_kill() {
         *counts.entry(p).or_default() += 1;
     }
     let dups: Vec<_> = counts.iter().filter(|(_, &n)| n > 1).collect();
-    let missing: Vec<String> = (0..N).map(|i| format!("k{i}")).filter(|p| !counts.contains_key(p.as_str())).collect();
+    let missing: Vec<String> = (0..N)
+        .map(|i| format!("k{i}"))
+        .filter(|p| !counts.contains_key(p.as_str()))
+        .collect();
     let respawns = s.lines.iter().filter(|l| l.starts_with("worker_start ")).count() - 3;
     println!(
         "loss test: sent {N}, handled {} distinct ({} lines), kills {kills}, respawns {respawns}, missing {} {:?}, duplicates {}",
@@ -505,7 +616,11 @@ fn sigkill_under_traffic_loses_at_most_one_message_per_kill() {
     assert!(dups.is_empty(), "no message is handled twice: {dups:?}");
     assert!(counts.keys().all(|p| p.starts_with('k')), "only our messages");
     assert!(kills > 0, "the killer killed nobody");
-    assert!(missing.len() <= kills, "{} missing for {kills} kills: {missing:?}", missing.len());
+    assert!(
+        missing.len() <= kills,
+        "{} missing for {kills} kills: {missing:?}",
+        missing.len()
+    );
     assert_eq!(queued(id), 0);
 }
 
@@ -533,12 +648,22 @@ fn reload_under_traffic_loses_nothing() {
         });
     }
     sender.join().unwrap();
-    s.wait_until("all messages", Duration::from_secs(20), |s| s.payloads("msg").len() >= N);
+    s.wait_until("all messages", Duration::from_secs(20), |s| {
+        s.payloads("msg").len() >= N
+    });
     thread::sleep(Duration::from_millis(100));
     s.pull_ready();
     s.shut_down(DEADLINE);
-    assert_exactly_once(&s.payloads("msg"), &(0..N).map(|i| format!("u{i}")).collect(), "reload under traffic");
-    assert_eq!(s.lines.iter().filter(|l| l.starts_with("worker_start ")).count(), 3 + 4 * 3, "each reload replaced 3 workers");
+    assert_exactly_once(
+        &s.payloads("msg"),
+        &(0..N).map(|i| format!("u{i}")).collect(),
+        "reload under traffic",
+    );
+    assert_eq!(
+        s.lines.iter().filter(|l| l.starts_with("worker_start ")).count(),
+        3 + 4 * 3,
+        "each reload replaced 3 workers"
+    );
     no_sigkill(&s);
     assert!(s.warnings().is_empty(), "reloaded workers exit 0: {:?}", s.warnings());
 }
@@ -553,20 +678,30 @@ fn message_size_limits() {
     let (mut s, _) = Scenario::start(1, key.0, "log", 5.0);
     let id = key.id();
     let too_long = vec![b'x'; msgmax + 1];
-    assert_eq!(send_msg(id, 1, &too_long, DEADLINE), Err(libc::EINVAL), "msgsnd of msgmax + 1 = {} bytes", msgmax + 1);
+    assert_eq!(
+        send_msg(id, 1, &too_long, DEADLINE),
+        Err(libc::EINVAL),
+        "msgsnd of msgmax + 1 = {} bytes",
+        msgmax + 1
+    );
     let size = msgmax.min(POOL_MAX_MESSAGE);
     if size <= msgmnb {
         let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
         send_ok(id, 4, &data);
         let want = fnv(&data);
-        s.expect("the msgmax-byte message", |l| payload(l, "msg").is_some_and(|p| p == want));
+        s.expect("the msgmax-byte message", |l| {
+            payload(l, "msg").is_some_and(|p| p == want)
+        });
     } else {
         println!("message_size_limits: msgmnb {msgmnb} < {size}: the whole-message check is skipped");
     }
     send_ok(id, 1, b"after");
     s.expect("the next message", |l| payload(l, "msg").is_some_and(|p| p == "after"));
     s.shut_down(DEADLINE);
-    println!("message_size_limits: msgmax {msgmax}, msgmnb {msgmnb}: {} bytes refused (EINVAL), {size} arrived whole", msgmax + 1);
+    println!(
+        "message_size_limits: msgmax {msgmax}, msgmnb {msgmnb}: {} bytes refused (EINVAL), {size} arrived whole",
+        msgmax + 1
+    );
 }
 
 /// A pool on a key whose queue exists with other permissions uses it as it is.

@@ -62,7 +62,10 @@ impl Scenario {
             // refused.
             unsafe {
                 cmd.pre_exec(move || {
-                    let lim = libc::rlimit { rlim_cur: nproc, rlim_max: nproc };
+                    let lim = libc::rlimit {
+                        rlim_cur: nproc,
+                        rlim_max: nproc,
+                    };
                     if libc::setrlimit(libc::RLIMIT_NPROC, &lim) != 0 {
                         return Err(std::io::Error::last_os_error());
                     }
@@ -119,10 +122,15 @@ impl Scenario {
         self.expect("shutdown", |l| l == "shutdown");
         self.expect("returned", |l| l == "returned");
         let status = self.wait_exit(DEADLINE);
-        assert_eq!(status.code(), Some(0), "scenario exit status {status:?} (signal {:?})\n{}", status.signal(), self.transcript());
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "scenario exit status {status:?} (signal {:?})\n{}",
+            status.signal(),
+            self.transcript()
+        );
     }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -135,9 +143,15 @@ fn tasks_of_uid(uid: u32) -> u64 {
         if entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()).is_none() {
             continue;
         }
-        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else { continue };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
         let field = |name: &str| {
-            status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok())
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
         };
         if field("Uid:") == Some(uid as u64) {
             n += field("Threads:").unwrap_or(1);
@@ -184,7 +198,10 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn fmt_gaps(g: &[Duration]) -> String {
-    g.iter().map(|d| format!("{:.0}", ms(*d))).collect::<Vec<_>>().join(", ")
+    g.iter()
+        .map(|d| format!("{:.0}", ms(*d)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The crash-loop delays of the default policy (threshold 3, first 100 ms, doubling) with a
@@ -212,20 +229,43 @@ fn crash_loop_respawns_with_growing_capped_backoff_and_one_warning() {
     let mut s = Scenario::spawn(
         2,
         "crash",
-        Options { env: vec![file.env(), env("POOL_SCENARIO_CRASH_MAX_DELAY", "0.4")], ..Default::default() },
+        Options {
+            env: vec![file.env(), env("POOL_SCENARIO_CRASH_MAX_DELAY", "0.4")],
+            ..Default::default()
+        },
     );
     s.expect_start();
     // 7 crashes, then the 8th worker 0 stays up.
-    s.wait_until("worker 0 started 8 times", Duration::from_secs(10), |s| s.starts_of(0).len() > crashes as usize);
+    s.wait_until("worker 0 started 8 times", Duration::from_secs(10), |s| {
+        s.starts_of(0).len() > crashes as usize
+    });
     s.gather(Duration::from_millis(600));
     let starts = s.starts_of(0);
-    assert_eq!(starts.len(), crashes as usize + 1, "no respawn after the worker stayed up\n{}", s.transcript());
+    assert_eq!(
+        starts.len(),
+        crashes as usize + 1,
+        "no respawn after the worker stayed up\n{}",
+        s.transcript()
+    );
     let g = gaps(&starts);
-    eprintln!("crash-loop gaps between worker 0 starts (ms): {} (expected delays 0,0,100,200,400,400,400)", fmt_gaps(&g));
+    eprintln!(
+        "crash-loop gaps between worker 0 starts (ms): {} (expected delays 0,0,100,200,400,400,400)",
+        fmt_gaps(&g)
+    );
     for (i, gap) in g.iter().enumerate() {
         let want = expected_delay(i as u32 + 1, max);
-        assert!(*gap >= want, "gap {} = {gap:?} is shorter than the back-off {want:?}: {}", i + 1, fmt_gaps(&g));
-        assert!(*gap < want + SLACK, "gap {} = {gap:?} is much longer than the back-off {want:?}: {}", i + 1, fmt_gaps(&g));
+        assert!(
+            *gap >= want,
+            "gap {} = {gap:?} is shorter than the back-off {want:?}: {}",
+            i + 1,
+            fmt_gaps(&g)
+        );
+        assert!(
+            *gap < want + SLACK,
+            "gap {} = {gap:?} is much longer than the back-off {want:?}: {}",
+            i + 1,
+            fmt_gaps(&g)
+        );
     }
     // Growing, then capped: the last three are all near max (not 800 ms, 1.6 s).
     assert!(g[2] < g[3] && g[3] < g[4], "gaps grow: {}", fmt_gaps(&g));
@@ -234,11 +274,23 @@ fn crash_loop_respawns_with_growing_capped_backoff_and_one_warning() {
     }
     // One warning for the burst; each death up to the threshold is a warning, later ones only info.
     let looping: Vec<&String> = s.warnings().into_iter().filter(|l| l.contains(CRASH_LOOPING)).collect();
-    assert_eq!(looping.len(), 1, "one crash-loop warning per burst: {looping:?}\n{}", s.transcript());
+    assert_eq!(
+        looping.len(),
+        1,
+        "one crash-loop warning per burst: {looping:?}\n{}",
+        s.transcript()
+    );
     assert!(looping[0].contains("worker#0"), "{}", looping[0]);
-    let abnormal_warnings = s.warnings().iter().filter(|l| l.contains("abnormal exit") && l.contains("signal=11")).count();
+    let abnormal_warnings = s
+        .warnings()
+        .iter()
+        .filter(|l| l.contains("abnormal exit") && l.contains("signal=11"))
+        .count();
     assert_eq!(abnormal_warnings, 3, "{:?}", s.warnings());
-    assert_eq!(s.count_lines(|l| l.contains("abnormal exit") && l.contains("signal=11")), crashes as usize);
+    assert_eq!(
+        s.count_lines(|l| l.contains("abnormal exit") && l.contains("signal=11")),
+        crashes as usize
+    );
     // Worker 1 was never touched.
     assert_eq!(s.starts_of(1).len(), 1);
     s.shut_down();
@@ -247,7 +299,10 @@ fn crash_loop_respawns_with_growing_capped_backoff_and_one_warning() {
 /// Starts a pool whose worker 0 crashes at once for ever, and counts its forks over `period`.
 fn forks_of_crashing_worker(threshold: Option<&str>, period: Duration) -> (usize, usize, usize) {
     let file = CrashFile::new(&format!("storm{}", threshold.unwrap_or("default")), 1_000_000_000);
-    let mut opts = Options { env: vec![file.env()], ..Default::default() };
+    let mut opts = Options {
+        env: vec![file.env()],
+        ..Default::default()
+    };
     if let Some(t) = threshold {
         opts.env.push(env("POOL_SCENARIO_CRASH_THRESHOLD", t));
     }
@@ -273,10 +328,16 @@ fn crash_loop_protection_prevents_a_fork_storm_and_threshold_0_turns_it_off() {
          {unprotected} forks with threshold 0 ({warnings_off} warnings)"
     );
     // Default policy: 3 at once, then 100, 200, 400, 800 ms -> about 7 forks in 2 s.
-    assert!((5..=9).contains(&protected), "{protected} forks in {period:?} with protection");
+    assert!(
+        (5..=9).contains(&protected),
+        "{protected} forks in {period:?} with protection"
+    );
     assert_eq!(looping, 1);
     assert_eq!(warnings, 4, "3 abnormal-exit warnings + 1 crash-loop warning");
-    assert!(unprotected >= 50 && unprotected > 5 * protected, "{unprotected} forks in {period:?} without protection");
+    assert!(
+        unprotected >= 50 && unprotected > 5 * protected,
+        "{unprotected} forks in {period:?} without protection"
+    );
     assert_eq!(looping_off, 0);
     assert!(warnings_off >= unprotected - 1, "threshold 0: every death is a warning");
 }
@@ -287,7 +348,10 @@ fn healthy_worker_resets_the_count_and_a_new_burst_warns_again() {
     let mut s = Scenario::spawn(
         1,
         "crash",
-        Options { env: vec![file.env(), env("POOL_SCENARIO_CRASH_MAX_DELAY", "0.4")], ..Default::default() },
+        Options {
+            env: vec![file.env(), env("POOL_SCENARIO_CRASH_MAX_DELAY", "0.4")],
+            ..Default::default()
+        },
     );
     s.expect_start();
     // Burst 1: 4 crashes (0, 0, 100, 200 ms), then a worker that stays up.
@@ -300,23 +364,40 @@ fn healthy_worker_resets_the_count_and_a_new_burst_warns_again() {
     file.set(4);
     let killed_at = Instant::now();
     send(healthy, libc::SIGKILL);
-    s.wait_until("burst 2: 4 more crashes and a healthy worker", DEADLINE, |s| s.starts_of(0).len() == 10);
+    s.wait_until("burst 2: 4 more crashes and a healthy worker", DEADLINE, |s| {
+        s.starts_of(0).len() == 10
+    });
     s.gather(Duration::from_millis(300));
     let starts = s.starts_of(0);
     assert_eq!(starts.len(), 10, "{}", s.transcript());
     let respawn = starts[5].0 - killed_at;
     let g = gaps(&starts[5..]);
-    eprintln!("after a healthy worker was SIGKILLed: respawned in {:.1} ms; burst 2 gaps (ms): {}", ms(respawn), fmt_gaps(&g));
+    eprintln!(
+        "after a healthy worker was SIGKILLed: respawned in {:.1} ms; burst 2 gaps (ms): {}",
+        ms(respawn),
+        fmt_gaps(&g)
+    );
     // The long-lived worker's death did not count: it is replaced at once, and burst 2 starts from
     // zero (two immediate respawns, then 100 ms, 200 ms) with its own warning.
     let zero = Duration::from_millis(100);
     assert!(respawn < zero, "respawn after the healthy worker died took {respawn:?}");
     assert!(g[0] < zero && g[1] < zero, "burst 2 starts from zero: {}", fmt_gaps(&g));
-    assert!(g[2] >= Duration::from_millis(100) && g[2] < Duration::from_millis(100) + SLACK, "{}", fmt_gaps(&g));
-    assert!(g[3] >= Duration::from_millis(200) && g[3] < Duration::from_millis(200) + SLACK, "{}", fmt_gaps(&g));
+    assert!(
+        g[2] >= Duration::from_millis(100) && g[2] < Duration::from_millis(100) + SLACK,
+        "{}",
+        fmt_gaps(&g)
+    );
+    assert!(
+        g[3] >= Duration::from_millis(200) && g[3] < Duration::from_millis(200) + SLACK,
+        "{}",
+        fmt_gaps(&g)
+    );
     let looping = s.count_lines(|l| l.contains(CRASH_LOOPING));
     assert_eq!(looping, 2, "one warning per burst\n{}", s.transcript());
-    assert!(s.warnings().iter().any(|l| l.contains(&format!("pid {healthy}")) && l.contains("signal=9")));
+    assert!(s
+        .warnings()
+        .iter()
+        .any(|l| l.contains(&format!("pid {healthy}")) && l.contains("signal=9")));
     s.shut_down();
 }
 
@@ -326,14 +407,27 @@ fn non_zero_exit_status_counts_as_a_crash() {
     let mut s = Scenario::spawn(
         1,
         "crash",
-        Options { env: vec![file.env(), env("POOL_SCENARIO_CRASH_HOW", "exit1")], ..Default::default() },
+        Options {
+            env: vec![file.env(), env("POOL_SCENARIO_CRASH_HOW", "exit1")],
+            ..Default::default()
+        },
     );
     s.expect_start();
     s.wait_until("4 starts of worker 0", DEADLINE, |s| s.starts_of(0).len() == 4);
     let g = gaps(&s.starts_of(0));
-    assert!(g[2] >= Duration::from_millis(100), "the 3rd exit 1 in a row is delayed: {}", fmt_gaps(&g));
+    assert!(
+        g[2] >= Duration::from_millis(100),
+        "the 3rd exit 1 in a row is delayed: {}",
+        fmt_gaps(&g)
+    );
     assert_eq!(s.count_lines(|l| l.contains(CRASH_LOOPING)), 1, "{}", s.transcript());
-    assert_eq!(s.warnings().iter().filter(|l| l.contains("abnormal exit, status=1, signal=0")).count(), 3);
+    assert_eq!(
+        s.warnings()
+            .iter()
+            .filter(|l| l.contains("abnormal exit, status=1, signal=0"))
+            .count(),
+        3
+    );
     s.shut_down();
 }
 
@@ -348,8 +442,17 @@ fn exit_status_0_is_always_replaced_at_once() {
     let starts = s.starts_of(0);
     let g = gaps(&starts);
     let max_gap = g.iter().max().copied().unwrap_or_default();
-    eprintln!("exit 0 every 50 ms: {} forks in 1.5 s, largest gap {:.0} ms", starts.len(), ms(max_gap));
-    assert!(starts.len() >= 15, "{} forks in 1.5 s\n{}", starts.len(), s.transcript());
+    eprintln!(
+        "exit 0 every 50 ms: {} forks in 1.5 s, largest gap {:.0} ms",
+        starts.len(),
+        ms(max_gap)
+    );
+    assert!(
+        starts.len() >= 15,
+        "{} forks in 1.5 s\n{}",
+        starts.len(),
+        s.transcript()
+    );
     assert!(s.warnings().is_empty(), "{:?}", s.warnings());
     assert_eq!(s.count_lines(|l| l.contains(CRASH_LOOPING)), 0);
     s.shut_down();
@@ -384,10 +487,15 @@ fn sigkill_of_all_workers_at_once_replaces_all_and_the_manager_is_fine() {
             last = last.max(t);
         }
         all.extend(&pids);
-        eprintln!("round {round}: {n} workers SIGKILLed at once, all replaced within {:.1} ms", ms(last - t0));
+        eprintln!(
+            "round {round}: {n} workers SIGKILLed at once, all replaced within {:.1} ms",
+            ms(last - t0)
+        );
         for (id, &pid) in old.iter().enumerate() {
             assert!(
-                s.warnings().iter().any(|l| l.contains(&format!("worker#{id} (pid {pid}) abnormal exit")) && l.contains("signal=9")),
+                s.warnings()
+                    .iter()
+                    .any(|l| l.contains(&format!("worker#{id} (pid {pid}) abnormal exit")) && l.contains("signal=9")),
                 "warning for worker {id} pid {pid}\n{}",
                 s.transcript()
             );
@@ -395,13 +503,22 @@ fn sigkill_of_all_workers_at_once_replaces_all_and_the_manager_is_fine() {
     }
     s.gather(Duration::from_millis(300));
     for id in 0..n {
-        assert_eq!(s.starts_of(id).len(), 3, "worker {id} replaced once per round\n{}", s.transcript());
+        assert_eq!(
+            s.starts_of(id).len(),
+            3,
+            "worker {id} replaced once per round\n{}",
+            s.transcript()
+        );
         assert!(exists(pids[id]));
     }
     assert_eq!(s.count_lines(|l| l.contains(CRASH_LOOPING)), 0);
     let until = Instant::now() + DEADLINE;
     while !zombie_children(manager).is_empty() {
-        assert!(Instant::now() < until, "zombie children of the manager: {:?}", zombie_children(manager));
+        assert!(
+            Instant::now() < until,
+            "zombie children of the manager: {:?}",
+            zombie_children(manager)
+        );
         thread::sleep(Duration::from_millis(20));
     }
     s.shut_down();
@@ -438,7 +555,14 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
     struct Reap<'a>(&'a mut Child);
     // Room for: the holder, the manager and n-1 workers. Worker n-1's fork gets EAGAIN.
     let limit = existing + 1 + 1 + (n as u64 - 1);
-    let mut s = Scenario::spawn(n, "sleep", Options { as_user: Some((NPROC_UID, limit)), ..Default::default() });
+    let mut s = Scenario::spawn(
+        n,
+        "sleep",
+        Options {
+            as_user: Some((NPROC_UID, limit)),
+            ..Default::default()
+        },
+    );
     let holder_guard = Reap(&mut holder);
     impl Drop for Reap<'_> {
         fn drop(&mut self) {
@@ -448,14 +572,22 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
     }
     s.expect_start();
     let failed = s.expect("fork failure warning", |l| l.contains("could not be started"));
-    assert!(failed.contains("\tWARNING\t") && failed.contains(&format!("worker#{}", n - 1)), "{failed}");
+    assert!(
+        failed.contains("\tWARNING\t") && failed.contains(&format!("worker#{}", n - 1)),
+        "{failed}"
+    );
     assert!(failed.contains("retrying in 1s"), "{failed}");
-    assert!(failed.contains("Resource temporarily unavailable") || failed.contains("os error 11"), "{failed}");
+    assert!(
+        failed.contains("Resource temporarily unavailable") || failed.contains("os error 11"),
+        "{failed}"
+    );
     let pids = {
         let mut p = Vec::new();
         for id in 0..n - 1 {
             p.push(s.starts_of(id).first().map(|x| x.1).unwrap_or_else(|| {
-                let l = s.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
+                let l = s.expect(&format!("worker_start {id}"), |l| {
+                    event(l, "worker_start").is_some_and(|(i, _)| i == id)
+                });
                 event(&l, "worker_start").unwrap().1
             }));
         }
@@ -464,7 +596,11 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
     // It keeps trying, about once a second, and nothing else breaks.
     s.gather(Duration::from_millis(2300));
     let failures = s.count_lines(|l| l.contains("could not be started"));
-    assert!((2..=4).contains(&failures), "{failures} failed forks in ~2.3 s (one per second expected)\n{}", s.transcript());
+    assert!(
+        (2..=4).contains(&failures),
+        "{failures} failed forks in ~2.3 s (one per second expected)\n{}",
+        s.transcript()
+    );
     assert!(s.starts_of(n - 1).is_empty());
     assert!(exists(s.pid));
     for &pid in &pids {
@@ -473,15 +609,25 @@ fn fork_failure_eagain_is_retried_every_second_and_recovers_when_a_slot_frees() 
     // The holder exits: the next retry succeeds.
     let freed_at = Instant::now();
     drop(holder_guard);
-    let (started, _) =
-        s.expect_within_at("the missing worker", Duration::from_millis(2500), |l| event(l, "worker_start").is_some_and(|(i, _)| i == n - 1));
+    let (started, _) = s.expect_within_at("the missing worker", Duration::from_millis(2500), |l| {
+        event(l, "worker_start").is_some_and(|(i, _)| i == n - 1)
+    });
     eprintln!(
         "fork EAGAIN: {failures} failed attempts in 2.3 s, the missing worker started {:.0} ms after a process slot freed",
         ms(started - freed_at)
     );
     s.gather(Duration::from_millis(1200));
-    assert_eq!(s.count_lines(|l| l.contains("could not be started")), s.count_lines(|l| l.contains("retrying in 1s")));
-    let after: usize = s.times.iter().zip(&s.lines).skip_while(|(t, _)| **t < started).filter(|(_, l)| l.contains("could not be started")).count();
+    assert_eq!(
+        s.count_lines(|l| l.contains("could not be started")),
+        s.count_lines(|l| l.contains("retrying in 1s"))
+    );
+    let after: usize = s
+        .times
+        .iter()
+        .zip(&s.lines)
+        .skip_while(|(t, _)| **t < started)
+        .filter(|(_, l)| l.contains("could not be started"))
+        .count();
     assert_eq!(after, 0, "no more failures once started\n{}", s.transcript());
     for id in 0..n {
         assert_eq!(s.starts_of(id).len(), 1, "worker {id}: one start\n{}", s.transcript());

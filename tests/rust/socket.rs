@@ -153,7 +153,12 @@ fn read_reply(stream: &mut Stream) -> io::Result<Reply> {
     while got < 4 {
         match stream.read(&mut header[got..]) {
             Ok(0) if got == 0 => return Ok(Reply::Closed),
-            Ok(0) => return Err(io::Error::new(ErrorKind::UnexpectedEof, format!("reply header cut after {got} bytes"))),
+            Ok(0) => {
+                return Err(io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    format!("reply header cut after {got} bytes"),
+                ))
+            }
             Ok(n) => got += n,
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) if e.kind() == ErrorKind::ConnectionReset && got == 0 => return Ok(Reply::Closed),
@@ -220,7 +225,10 @@ fn assert_echo(addr: &Addr, payload: &[u8]) {
 fn assert_closed(addr: &Addr, bytes: &[u8], what: &str) {
     match send_raw(addr, bytes) {
         Ok(Reply::Closed) => {}
-        Ok(other) => panic!("{what}: expected the connection closed without a reply, got {}", other.short()),
+        Ok(other) => panic!(
+            "{what}: expected the connection closed without a reply, got {}",
+            other.short()
+        ),
         Err(e) => panic!("{what}: expected the connection closed without a reply, got error {e}"),
     }
 }
@@ -268,12 +276,19 @@ struct Opts<'a> {
 
 impl Default for Opts<'_> {
     fn default() -> Self {
-        Opts { behaviour: "echo", max_package_size: DEFAULT_MAX, read_timeout: 10.0 }
+        Opts {
+            behaviour: "echo",
+            max_package_size: DEFAULT_MAX,
+            read_timeout: 10.0,
+        }
     }
 }
 
 fn opts(behaviour: &str) -> Opts<'_> {
-    Opts { behaviour, ..Opts::default() }
+    Opts {
+        behaviour,
+        ..Opts::default()
+    }
 }
 
 impl Scenario {
@@ -306,8 +321,14 @@ impl Scenario {
 
     /// `listening <spec> <port>` → the address clients connect to.
     fn expect_listening(&mut self, listen: Listen) -> Addr {
-        let line = self.expect("listening", |l| l.starts_with("listening ") || l.starts_with("listen_failed"));
-        assert!(line.starts_with("listening "), "listen failed: {line}\n{}", self.transcript());
+        let line = self.expect("listening", |l| {
+            l.starts_with("listening ") || l.starts_with("listen_failed")
+        });
+        assert!(
+            line.starts_with("listening "),
+            "listen failed: {line}\n{}",
+            self.transcript()
+        );
         let port: u16 = line.rsplit(' ').next().unwrap().parse().expect("port");
         match listen {
             Listen::Unix => Addr::Unix(self.x.unix_path.clone().unwrap()),
@@ -334,7 +355,12 @@ impl Scenario {
         self.expect("shutdown", |l| l == "shutdown");
         self.expect("returned", |l| l == "returned");
         let status = self.wait_exit(DEADLINE);
-        assert_eq!(status.code(), Some(0), "scenario exit status {status:?}\n{}", self.transcript());
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "scenario exit status {status:?}\n{}",
+            self.transcript()
+        );
         if let Some(path) = &self.x.unix_path {
             assert!(
                 std::fs::symlink_metadata(path).is_err(),
@@ -344,7 +370,6 @@ impl Scenario {
         }
     }
 }
-
 
 /// What one client request came to, under traffic.
 #[derive(Debug)]
@@ -366,7 +391,15 @@ fn classify(result: io::Result<Reply>, payload: &[u8]) -> Outcome {
         )),
         Ok(Reply::Closed) => Outcome::Closed("closed without a reply".into()),
         Err(e) if is_timeout(&e) => Outcome::Failed(format!("hang: no reply within {IO_TIMEOUT:?}: {e}")),
-        Err(e) if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::ConnectionAborted) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::UnexpectedEof
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::ConnectionAborted
+            ) =>
+        {
             Outcome::Closed(format!("closed mid-reply: {e}"))
         }
         Err(e) => Outcome::Failed(format!("error: {e} ({:?})", e.kind())),
@@ -440,7 +473,11 @@ fn echo_over(listen: Listen) {
         let meta = std::fs::symlink_metadata(path).expect("the unix socket file exists while the pool runs");
         assert!(meta.file_type().is_socket());
     }
-    for payload in [&b"hello"[..], b"x", b"a somewhat longer request, with spaces and punctuation!"] {
+    for payload in [
+        &b"hello"[..],
+        b"x",
+        b"a somewhat longer request, with spaces and punctuation!",
+    ] {
         assert_echo(&addr, payload);
     }
     s.assert_no_respawn(2);
@@ -469,7 +506,10 @@ fn echo_over_tcp_ipv6_loopback() {
 #[test]
 fn upper_behaviour_replies_in_upper_case() {
     let (mut s, addr, _) = Scenario::start(1, Listen::Tcp4, &opts("upper"));
-    assert_eq!(round_trip(&addr, b"Hello, World 42").unwrap(), Reply::Data(b"HELLO, WORLD 42".to_vec()));
+    assert_eq!(
+        round_trip(&addr, b"Hello, World 42").unwrap(),
+        Reply::Data(b"HELLO, WORLD 42".to_vec())
+    );
     s.shut_down();
 }
 
@@ -502,7 +542,14 @@ fn payloads_are_binary_safe_and_may_arrive_in_pieces() {
         let payload = noise(5000, 11);
         let bytes = frame(&payload);
         let mut stream = connect(&addr).unwrap();
-        for piece in [&bytes[..1], &bytes[1..3], &bytes[3..4], &bytes[4..100], &bytes[100..4000], &bytes[4000..]] {
+        for piece in [
+            &bytes[..1],
+            &bytes[1..3],
+            &bytes[3..4],
+            &bytes[4..100],
+            &bytes[100..4000],
+            &bytes[4000..],
+        ] {
             stream.write_all(piece).unwrap();
             thread::sleep(Duration::from_millis(30));
         }
@@ -517,13 +564,28 @@ fn payloads_are_binary_safe_and_may_arrive_in_pieces() {
 fn frame_of_exactly_max_package_size_is_accepted_and_max_plus_1_is_closed_without_reply() {
     for listen in [Listen::Unix, Listen::Tcp4] {
         let max = 1000;
-        let (mut s, addr, _) = Scenario::start(1, listen, &Opts { max_package_size: max, ..opts("echo") });
+        let (mut s, addr, _) = Scenario::start(
+            1,
+            listen,
+            &Opts {
+                max_package_size: max,
+                ..opts("echo")
+            },
+        );
         assert_echo(&addr, &noise(max, 1));
-        assert_closed(&addr, &frame(&noise(max + 1, 2)), &format!("{listen:?}: a frame of max_package_size + 1 bytes"));
+        assert_closed(
+            &addr,
+            &frame(&noise(max + 1, 2)),
+            &format!("{listen:?}: a frame of max_package_size + 1 bytes"),
+        );
         // The header alone, announcing max + 1, is refused at once too.
         let t0 = Instant::now();
         assert_closed(&addr, &((max + 1) as u32).to_be_bytes(), "header announcing max + 1");
-        assert!(t0.elapsed() < Duration::from_secs(2), "refused from the header, not after read_timeout: {:?}", t0.elapsed());
+        assert!(
+            t0.elapsed() < Duration::from_secs(2),
+            "refused from the header, not after read_timeout: {:?}",
+            t0.elapsed()
+        );
         // The worker carries on.
         assert_echo(&addr, &noise(max, 3));
         assert_echo(&addr, b"small");
@@ -537,7 +599,11 @@ fn zero_length_frame_is_closed_without_reply_and_the_worker_carries_on() {
     let (mut s, addr, _) = Scenario::start(1, Listen::Unix, &opts("echo"));
     let t0 = Instant::now();
     assert_closed(&addr, &[0, 0, 0, 0], "N == 0");
-    assert!(t0.elapsed() < Duration::from_secs(2), "closed at once: {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "closed at once: {:?}",
+        t0.elapsed()
+    );
     assert_echo(&addr, b"after the empty frame");
     s.assert_no_respawn(1);
     s.shut_down();
@@ -550,8 +616,16 @@ fn length_0xffffffff_is_closed_without_allocating_and_the_worker_answers_the_nex
     let peak_before = proc_status_kb(pids[0], "VmPeak:");
     let t0 = Instant::now();
     assert_closed(&addr, &[0xff, 0xff, 0xff, 0xff], "length 0xFFFFFFFF");
-    assert_closed(&addr, &[0xff, 0xff, 0xff, 0xff, b'a', b'b', b'c'], "length 0xFFFFFFFF + some body");
-    assert!(t0.elapsed() < Duration::from_secs(2), "refused from the header: {:?}", t0.elapsed());
+    assert_closed(
+        &addr,
+        &[0xff, 0xff, 0xff, 0xff, b'a', b'b', b'c'],
+        "length 0xFFFFFFFF + some body",
+    );
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "refused from the header: {:?}",
+        t0.elapsed()
+    );
     assert_echo(&addr, b"the next request");
     let peak_after = proc_status_kb(pids[0], "VmPeak:");
     assert!(
@@ -588,17 +662,32 @@ fn client_closing_mid_frame_or_sending_nothing_does_not_disturb_the_worker() {
         c.write_all(&100u32.to_be_bytes()).unwrap();
         c.write_all(b"partial").unwrap();
         c.shutdown_write().unwrap();
-        assert_eq!(read_reply(&mut c).unwrap(), Reply::Closed, "a half-closed partial request gets no reply");
+        assert_eq!(
+            read_reply(&mut c).unwrap(),
+            Reply::Closed,
+            "a half-closed partial request gets no reply"
+        );
     }
     assert_echo(&addr, b"next client");
-    assert!(t0.elapsed() < Duration::from_secs(3), "the worker did not wait for closed clients: {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "the worker did not wait for closed clients: {:?}",
+        t0.elapsed()
+    );
     s.assert_no_respawn(1);
     s.shut_down();
 }
 
 #[test]
 fn stalled_partial_frame_is_closed_after_read_timeout_and_the_worker_serves_the_next_client() {
-    let (mut s, addr, _) = Scenario::start(1, Listen::Unix, &Opts { read_timeout: 1.0, ..opts("echo") });
+    let (mut s, addr, _) = Scenario::start(
+        1,
+        Listen::Unix,
+        &Opts {
+            read_timeout: 1.0,
+            ..opts("echo")
+        },
+    );
     let t0 = Instant::now();
     let mut stalled = connect(&addr).unwrap();
     stalled.write_all(&10u32.to_be_bytes()).unwrap();
@@ -611,7 +700,10 @@ fn stalled_partial_frame_is_closed_after_read_timeout_and_the_worker_serves_the_
     });
     let reply = read_reply(&mut stalled);
     let closed_after = t0.elapsed();
-    assert!(matches!(reply, Ok(Reply::Closed)), "the stalled client is closed without a reply: {reply:?}");
+    assert!(
+        matches!(reply, Ok(Reply::Closed)),
+        "the stalled client is closed without a reply: {reply:?}"
+    );
     assert!(
         closed_after >= Duration::from_millis(800) && closed_after < Duration::from_secs(3),
         "closed after read_timeout (1 s), not {closed_after:?}"
@@ -625,7 +717,14 @@ fn stalled_partial_frame_is_closed_after_read_timeout_and_the_worker_serves_the_
 
 #[test]
 fn client_that_never_reads_a_large_reply_does_not_block_the_worker() {
-    let (mut s, addr, _) = Scenario::start(1, Listen::Tcp4, &Opts { read_timeout: 1.0, ..opts("big") });
+    let (mut s, addr, _) = Scenario::start(
+        1,
+        Listen::Tcp4,
+        &Opts {
+            read_timeout: 1.0,
+            ..opts("big")
+        },
+    );
     let t0 = Instant::now();
     let mut lazy = connect(&addr).unwrap();
     lazy.write_all(&frame(b"16")).unwrap(); // asks for 16 MiB and never reads
@@ -639,10 +738,19 @@ fn client_that_never_reads_a_large_reply_does_not_block_the_worker() {
         Ok::<_, String>((r?, Instant::now()))
     });
     let (reply, at) = next.join().unwrap().expect("the next client is served");
-    let Reply::Data(body) = reply else { panic!("the next client got no reply") };
+    let Reply::Data(body) = reply else {
+        panic!("the next client got no reply")
+    };
     assert_eq!(body.len(), 1024 * 1024);
-    assert!(body.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8), "1 MiB reply content");
-    assert!(at.duration_since(t0) < Duration::from_secs(6), "served after {:?}", at.duration_since(t0));
+    assert!(
+        body.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8),
+        "1 MiB reply content"
+    );
+    assert!(
+        at.duration_since(t0) < Duration::from_secs(6),
+        "served after {:?}",
+        at.duration_since(t0)
+    );
     // The worker gave up on the lazy client: reading now, it gets less than the 16 MiB, then the close.
     lazy.set_read_timeout(Duration::from_secs(5));
     let mut total = 0usize;
@@ -655,7 +763,10 @@ fn client_that_never_reads_a_large_reply_does_not_block_the_worker() {
             Err(e) => panic!("the lazy client's connection was not closed ({total} bytes read): {e}"),
         }
     }
-    assert!(total < 4 + 16 * 1024 * 1024, "the abandoned reply was cut short ({total} bytes)");
+    assert!(
+        total < 4 + 16 * 1024 * 1024,
+        "the abandoned reply was cut short ({total} bytes)"
+    );
     s.assert_no_respawn(1);
     s.shut_down();
 }
@@ -702,14 +813,18 @@ fn large_reply_with_a_second_frame_pending(listen: Listen) {
     };
     let expected_len = 4 + mib * 1024 * 1024;
     // After the whole reply, a reset (the unread second frame) is as good as EOF.
-    let closed = outcome.is_ok() || (got.len() == expected_len && outcome.as_ref().is_err_and(|e| e.kind() == ErrorKind::ConnectionReset));
+    let closed = outcome.is_ok()
+        || (got.len() == expected_len && outcome.as_ref().is_err_and(|e| e.kind() == ErrorKind::ConnectionReset));
     assert!(
         closed && got.len() == expected_len,
         "{listen:?}: the {mib} MiB reply to the first frame was not delivered whole: {} of {expected_len} bytes, then {outcome:?}",
         got.len()
     );
     assert_eq!(&got[..4], &((mib * 1024 * 1024) as u32).to_be_bytes());
-    assert!(got[4..].iter().enumerate().all(|(i, &b)| b == (i % 251) as u8), "reply content");
+    assert!(
+        got[4..].iter().enumerate().all(|(i, &b)| b == (i % 251) as u8),
+        "reply content"
+    );
     s.shut_down();
 }
 
@@ -727,7 +842,10 @@ fn a_large_reply_is_delivered_whole_over_tcp_when_the_client_sent_a_second_frame
 fn a_panic_in_message_ends_only_that_worker_and_leaves_the_socket_file_in_place() {
     let (mut s, addr, pids) = Scenario::start(1, Listen::Unix, &opts("panic"));
     let Addr::Unix(path) = addr.clone() else { unreachable!() };
-    assert!(!classify(round_trip(&addr, b"panic"), b"").is_correct(), "no reply from a panicking Message");
+    assert!(
+        !classify(round_trip(&addr, b"panic"), b"").is_correct(),
+        "no reply from a panicking Message"
+    );
     let next = s.expect_worker_start(0);
     assert_ne!(next, pids[0]);
     assert!(wait_gone(pids[0], DEADLINE));
@@ -795,7 +913,13 @@ fn many_concurrent_clients_each_get_their_own_reply() {
         })
         .collect();
     let failures: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
-    assert!(failures.is_empty(), "{} of {} requests failed: {:#?}", failures.len(), threads * requests, &failures[..failures.len().min(10)]);
+    assert!(
+        failures.is_empty(),
+        "{} of {} requests failed: {:#?}",
+        failures.len(),
+        threads * requests,
+        &failures[..failures.len().min(10)]
+    );
     s.assert_no_respawn(4);
     s.shut_down();
 }
@@ -804,7 +928,9 @@ fn many_concurrent_clients_each_get_their_own_reply() {
 fn pid_replies_come_from_the_pool_workers() {
     let (mut s, addr, pids) = Scenario::start(2, Listen::Unix, &opts("pid"));
     for _ in 0..10 {
-        let Reply::Data(d) = round_trip(&addr, b"who").unwrap() else { panic!("no reply") };
+        let Reply::Data(d) = round_trip(&addr, b"who").unwrap() else {
+            panic!("no reply")
+        };
         let pid: i32 = String::from_utf8(d).unwrap().parse().unwrap();
         assert!(pids.contains(&pid), "reply pid {pid} is one of the workers {pids:?}");
     }
@@ -824,12 +950,22 @@ fn sigterm_during_a_slow_message_still_delivers_the_reply_runs_worker_stop_and_r
     s.expect("message_begin", |l| l.starts_with("message_begin "));
     s.signal(libc::SIGTERM);
     s.expect("shutdown", |l| l == "shutdown");
-    s.expect("worker_stop of the busy worker", |l| event(l, "worker_stop") == Some((0, pids[0])));
+    s.expect("worker_stop of the busy worker", |l| {
+        event(l, "worker_stop") == Some((0, pids[0]))
+    });
     s.expect("returned", |l| l == "returned");
     let status = s.wait_exit(DEADLINE);
     assert_eq!(status.code(), Some(0), "exit status {status:?}\n{}", s.transcript());
-    assert_eq!(client.join().unwrap().unwrap(), Reply::Data(b"finish me".to_vec()), "the reply is delivered");
-    assert!(std::fs::symlink_metadata(&path).is_err(), "the socket file {} is removed", path.display());
+    assert_eq!(
+        client.join().unwrap().unwrap(),
+        Reply::Data(b"finish me".to_vec()),
+        "the reply is delivered"
+    );
+    assert!(
+        std::fs::symlink_metadata(&path).is_err(),
+        "the socket file {} is removed",
+        path.display()
+    );
     assert!(!exists(pids[0]));
     assert!(s.warnings().is_empty(), "no warnings: {:?}", s.warnings());
 }
@@ -846,11 +982,19 @@ fn rolling_reload_under_steady_traffic_loses_no_request() {
     for round in 0..3 {
         s.signal(libc::SIGUSR1);
         let known = seen.clone();
-        s.wait_until(&format!("reload {round}: a new worker for each id"), Duration::from_secs(10), |s| {
-            (0..n).all(|id| s.starts().iter().any(|&(i, p)| i == id && !known.contains(&p)))
-        });
+        s.wait_until(
+            &format!("reload {round}: a new worker for each id"),
+            Duration::from_secs(10),
+            |s| (0..n).all(|id| s.starts().iter().any(|&(i, p)| i == id && !known.contains(&p))),
+        );
         let fresh: Vec<i32> = (0..n)
-            .map(|id| s.starts().iter().find(|&&(i, p)| i == id && !known.contains(&p)).unwrap().1)
+            .map(|id| {
+                s.starts()
+                    .iter()
+                    .find(|&&(i, p)| i == id && !known.contains(&p))
+                    .unwrap()
+                    .1
+            })
             .collect();
         seen.extend(&fresh);
         generations.push(fresh);
@@ -899,7 +1043,12 @@ fn sigkill_of_a_worker_under_traffic_never_hangs_a_client_and_the_pool_keeps_2_w
         s.wait_until(&format!("replacement of worker {id} (pid {victim})"), DEADLINE, |s| {
             s.starts().iter().any(|&(i, p)| i == id && !known.contains(&p))
         });
-        current[id] = s.starts().iter().find(|&&(i, p)| i == id && !known.contains(&p)).unwrap().1;
+        current[id] = s
+            .starts()
+            .iter()
+            .find(|&&(i, p)| i == id && !known.contains(&p))
+            .unwrap()
+            .1;
         seen.insert(current[id]);
         assert!(wait_gone(victim, DEADLINE), "the killed worker {victim} is reaped");
         thread::sleep(Duration::from_millis(150));
@@ -913,8 +1062,17 @@ fn sigkill_of_a_worker_under_traffic_never_hangs_a_client_and_the_pool_keeps_2_w
         stats.closed.len(),
         &stats.failed[..stats.failed.len().min(10)]
     );
-    eprintln!("SIGKILL under traffic: {} correct, {} closed {:?}", stats.correct, stats.closed.len(), stats.closed);
-    assert!(stats.correct > 50, "steady traffic: only {} correct requests", stats.correct);
+    eprintln!(
+        "SIGKILL under traffic: {} correct, {} closed {:?}",
+        stats.correct,
+        stats.closed.len(),
+        stats.closed
+    );
+    assert!(
+        stats.correct > 50,
+        "steady traffic: only {} correct requests",
+        stats.correct
+    );
     // The pool is back to exactly 2 workers, the current ones, and they serve.
     let until = Instant::now() + DEADLINE;
     loop {
@@ -922,7 +1080,11 @@ fn sigkill_of_a_worker_under_traffic_never_hangs_a_client_and_the_pool_keeps_2_w
         if live.len() == n && current.iter().all(|p| live.contains(p)) {
             break;
         }
-        assert!(Instant::now() < until, "live workers {live:?}, expected {current:?}\n{}", s.transcript());
+        assert!(
+            Instant::now() < until,
+            "live workers {live:?}, expected {current:?}\n{}",
+            s.transcript()
+        );
         thread::sleep(Duration::from_millis(20));
     }
     assert_echo(&addr, b"after the kills");
@@ -955,14 +1117,26 @@ fn a_non_socket_file_at_the_path_makes_listen_fail_and_is_left_untouched() {
     let path = unique_path("regular");
     std::fs::write(&path, b"precious data\n").unwrap();
     let mut s = Scenario::spawn(1, &format!("unix:{}", path.display()), &opts("echo"));
-    let line = s.expect("listen_failed", |l| l.starts_with("listen_failed") || l.starts_with("listening"));
-    assert!(line.starts_with("listen_failed"), "listen must fail over a regular file: {line}");
-    assert!(line.contains(path.to_str().unwrap()), "the error names the path: {line}");
+    let line = s.expect("listen_failed", |l| {
+        l.starts_with("listen_failed") || l.starts_with("listening")
+    });
+    assert!(
+        line.starts_with("listen_failed"),
+        "listen must fail over a regular file: {line}"
+    );
+    assert!(
+        line.contains(path.to_str().unwrap()),
+        "the error names the path: {line}"
+    );
     let status = s.wait_exit(DEADLINE);
     assert_eq!(status.code(), Some(3), "{status:?}");
     let meta = std::fs::symlink_metadata(&path).expect("the file is still there");
     assert!(meta.file_type().is_file());
-    assert_eq!(std::fs::read(&path).unwrap(), b"precious data\n", "the file is untouched");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"precious data\n",
+        "the file is untouched"
+    );
     std::fs::remove_file(&path).unwrap();
 }
 
@@ -971,8 +1145,13 @@ fn a_live_unix_socket_is_not_stolen() {
     let path = unique_path("live");
     let live = UnixListener::bind(&path).expect("bind");
     let mut s = Scenario::spawn(1, &format!("unix:{}", path.display()), &opts("echo"));
-    let line = s.expect("listen_failed", |l| l.starts_with("listen_failed") || l.starts_with("listening"));
-    assert!(line.starts_with("listen_failed"), "listen must fail over a socket someone listens on: {line}");
+    let line = s.expect("listen_failed", |l| {
+        l.starts_with("listen_failed") || l.starts_with("listening")
+    });
+    assert!(
+        line.starts_with("listen_failed"),
+        "listen must fail over a socket someone listens on: {line}"
+    );
     assert_eq!(s.wait_exit(DEADLINE).code(), Some(3));
     // Still ours: a client reaches our listener.
     let _c = UnixStream::connect(&path).expect("the live socket still works");
@@ -991,8 +1170,13 @@ fn a_port_in_use_makes_listen_fail_with_an_error() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let mut s = Scenario::spawn(1, &format!("127.0.0.1:{port}"), &opts("echo"));
-    let line = s.expect("listen_failed", |l| l.starts_with("listen_failed") || l.starts_with("listening"));
-    assert!(line.starts_with("listen_failed"), "listen must fail on a port in use: {line}");
+    let line = s.expect("listen_failed", |l| {
+        l.starts_with("listen_failed") || l.starts_with("listening")
+    });
+    assert!(
+        line.starts_with("listen_failed"),
+        "listen must fail on a port in use: {line}"
+    );
     assert!(line.to_lowercase().contains("in use"), "the error says why: {line}");
     assert_eq!(s.wait_exit(DEADLINE).code(), Some(3));
     drop(taken);
@@ -1009,13 +1193,22 @@ fn stop_inside_message_sends_the_reply_then_the_worker_exits_and_is_replaced() {
     for round in 0..3 {
         let payload = format!("stop round {round}");
         assert_echo(&addr, payload.as_bytes());
-        s.expect(&format!("worker_stop 0 {pid}"), |l| event(l, "worker_stop") == Some((0, pid)));
+        s.expect(&format!("worker_stop 0 {pid}"), |l| {
+            event(l, "worker_stop") == Some((0, pid))
+        });
         let next = s.expect_worker_start(0);
         assert_ne!(next, pid, "a new process replaces the stopped worker");
-        assert!(wait_gone(pid, DEADLINE), "the stopped worker {pid} exited and was reaped");
+        assert!(
+            wait_gone(pid, DEADLINE),
+            "the stopped worker {pid} exited and was reaped"
+        );
         pid = next;
     }
-    assert!(s.warnings().is_empty(), "a stopped worker exits 0, quietly: {:?}", s.warnings());
+    assert!(
+        s.warnings().is_empty(),
+        "a stopped worker exits 0, quietly: {:?}",
+        s.warnings()
+    );
     s.shut_down();
 }
 
@@ -1032,7 +1225,11 @@ fn detach_inside_message_sends_the_reply_and_a_replacement_serves_the_next_reque
         assert!(wait_gone(pid, DEADLINE), "the detached process {pid} ended");
         pid = next;
     }
-    assert!(s.warnings().is_empty(), "detached processes are reaped quietly: {:?}", s.warnings());
+    assert!(
+        s.warnings().is_empty(),
+        "detached processes are reaped quietly: {:?}",
+        s.warnings()
+    );
     s.shut_down();
     assert_eq!(s.starts().len(), 4, "{}", s.transcript());
 }

@@ -108,9 +108,17 @@ impl Flavor for Ux {
 type Scenario = support::Scenario<Ux>;
 
 impl Scenario {
-    fn spawn(workers: usize, behaviour: &str, bus: bool, max_package_size: Option<usize>, env: &[(&str, String)]) -> Scenario {
+    fn spawn(
+        workers: usize,
+        behaviour: &str,
+        bus: bool,
+        max_package_size: Option<usize>,
+        env: &[(&str, String)],
+    ) -> Scenario {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_unixsock-scenario"));
-        cmd.arg(workers.to_string()).arg(behaviour).arg(if bus { "1" } else { "0" });
+        cmd.arg(workers.to_string())
+            .arg(behaviour)
+            .arg(if bus { "1" } else { "0" });
         if let Some(max) = max_package_size {
             cmd.arg(max.to_string());
         }
@@ -122,10 +130,20 @@ impl Scenario {
     }
 
     /// Spawns and waits until every worker started; returns the worker pids by id.
-    fn start(workers: usize, behaviour: &str, bus: bool, max: Option<usize>, env: &[(&str, String)]) -> (Scenario, Vec<i32>) {
+    fn start(
+        workers: usize,
+        behaviour: &str,
+        bus: bool,
+        max: Option<usize>,
+        env: &[(&str, String)],
+    ) -> (Scenario, Vec<i32>) {
         let mut s = Scenario::spawn(workers, behaviour, bus, max, env);
         let line = s.expect("start", |l| l.starts_with("start "));
-        assert_eq!(line[6..].trim().parse::<i32>().unwrap(), s.pid, "the manager is the scenario process");
+        assert_eq!(
+            line[6..].trim().parse::<i32>().unwrap(),
+            s.pid,
+            "the manager is the scenario process"
+        );
         let pids = s.expect_all_started(workers);
         (s, pids)
     }
@@ -150,7 +168,12 @@ impl Scenario {
     fn expect_returned(&mut self) {
         self.expect("returned", |l| l == "returned");
         let status = self.wait_exit(DEADLINE);
-        assert_eq!(status.code(), Some(0), "scenario exit status {status:?}\n{}", self.transcript());
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "scenario exit status {status:?}\n{}",
+            self.transcript()
+        );
     }
 
     /// SIGTERM → `shutdown`, `returned`, exit 0, every worker ran WorkerStop.
@@ -158,11 +181,20 @@ impl Scenario {
         self.signal(libc::SIGTERM);
         self.expect("shutdown", |l| l == "shutdown");
         self.expect_returned();
-        let stops: HashSet<usize> = self.lines.iter().filter_map(|l| event(l, "worker_stop")).map(|(i, _)| i).collect();
-        assert_eq!(stops.len(), workers, "every worker runs WorkerStop at shutdown\n{}", self.transcript());
+        let stops: HashSet<usize> = self
+            .lines
+            .iter()
+            .filter_map(|l| event(l, "worker_stop"))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            stops.len(),
+            workers,
+            "every worker runs WorkerStop at shutdown\n{}",
+            self.transcript()
+        );
     }
 }
-
 
 fn env(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
@@ -185,7 +217,12 @@ fn assert_each_sent_received_once(s: &Scenario) {
     for m in &msgs {
         *got.entry((m.id, m.len, m.sum.clone(), m.tag.clone())).or_default() += 1;
     }
-    assert_eq!(got, want, "each message delivered whole and exactly once\n{}", s.transcript());
+    assert_eq!(
+        got,
+        want,
+        "each message delivered whole and exactly once\n{}",
+        s.transcript()
+    );
 }
 
 /// Waits until `n` msg lines arrived.
@@ -210,7 +247,13 @@ fn without_the_bus_one_datagram_is_one_message_to_every_worker_including_the_sen
     }
     // Per destination, the one sender's order is kept.
     for dst in 0..3 {
-        let seqs: Vec<usize> = s.msgs().iter().filter(|m| m.id == dst).filter_map(|m| seq_of(&m.tag)).map(|t| t.1).collect();
+        let seqs: Vec<usize> = s
+            .msgs()
+            .iter()
+            .filter(|m| m.id == dst)
+            .filter_map(|m| seq_of(&m.tag))
+            .map(|t| t.1)
+            .collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "order to worker {dst}: {seqs:?}");
     }
     s.shut_down(3);
@@ -223,8 +266,18 @@ fn without_the_bus_a_longer_message_is_cut_to_max_package_size_and_the_next_arri
     wait_msgs(&mut s, 3, DEADLINE);
     let msgs = s.msgs();
     let cut = payload("S0#0", 3000);
-    assert_eq!((msgs[0].len, msgs[0].sum.clone()), (1000, hex(checksum(&cut[..1000]))), "{}", s.transcript());
-    assert_eq!((msgs[1].len, msgs[1].sum.clone()), (500, hex(checksum(&payload("S0#1", 500)))), "{}", s.transcript());
+    assert_eq!(
+        (msgs[0].len, msgs[0].sum.clone()),
+        (1000, hex(checksum(&cut[..1000]))),
+        "{}",
+        s.transcript()
+    );
+    assert_eq!(
+        (msgs[1].len, msgs[1].sum.clone()),
+        (500, hex(checksum(&payload("S0#1", 500)))),
+        "{}",
+        s.transcript()
+    );
     assert_eq!(
         (msgs[2].len, msgs[2].sum.clone()),
         (1000, hex(checksum(&payload("S0#2", 1000)))),
@@ -248,7 +301,11 @@ fn the_bus_reassembles_empty_tiny_and_chunk_boundary_messages_exactly_once() {
     let m0 = s.msgs().into_iter().find(|m| m.len == 0).unwrap();
     assert_eq!(m0.sum, hex(checksum(b"")), "an empty message arrives empty");
     let big = s.msgs().into_iter().find(|m| m.len == 3 << 20 && m.id == 2).unwrap();
-    assert_eq!(big.sum, hex(checksum(&payload(&big.tag, 3 << 20))), "the checksum is the payload's");
+    assert_eq!(
+        big.sum,
+        hex(checksum(&payload(&big.tag, 3 << 20))),
+        "the checksum is the payload's"
+    );
     assert!(s.warnings().is_empty(), "no warning\n{}", s.transcript());
     s.shut_down(3);
 }
@@ -261,7 +318,12 @@ fn the_bus_delivers_a_64_mib_message_whole_and_once() {
     assert_eq!(sent.len, 64 << 20);
     let line = s.expect_within("msg", Duration::from_secs(30), |l| l.starts_with("msg "));
     let msg = parse_msg(&line).unwrap();
-    assert_eq!((msg.id, msg.len, &msg.sum, &msg.tag), (1, 64 << 20, &sent.sum, &sent.tag), "{}", s.transcript());
+    assert_eq!(
+        (msg.id, msg.len, &msg.sum, &msg.tag),
+        (1, 64 << 20, &sent.sum, &sent.tag),
+        "{}",
+        s.transcript()
+    );
     s.gather(Duration::from_millis(200));
     assert_eq!(s.msgs().len(), 1, "delivered once\n{}", s.transcript());
     s.shut_down(2);
@@ -269,30 +331,60 @@ fn the_bus_delivers_a_64_mib_message_whole_and_once() {
 
 #[test]
 fn chunks_of_several_senders_interleave_without_mixing_and_each_keeps_its_order() {
-    let e = env(&[("UXS_COUNT", "6"), ("UXS_SIZES", &(700 * 1024).to_string()), ("UXS_MGR_SIZE", "40000")]);
+    let e = env(&[
+        ("UXS_COUNT", "6"),
+        ("UXS_SIZES", &(700 * 1024).to_string()),
+        ("UXS_MGR_SIZE", "40000"),
+    ]);
     let (mut s, _) = Scenario::start(3, "multi", true, None, &e);
-    assert!(s.has("sent m 1 40000 "), "the manager's send (before any worker runs) succeeds\n{}", s.transcript());
+    assert!(
+        s.has("sent m 1 40000 "),
+        "the manager's send (before any worker runs) succeeds\n{}",
+        s.transcript()
+    );
     wait_msgs(&mut s, 13, Duration::from_secs(20));
     s.gather(Duration::from_millis(200));
     assert_each_sent_received_once(&s);
     for src in ["0", "2"] {
-        let seqs: Vec<usize> =
-            s.msgs().iter().filter_map(|m| seq_of(&m.tag)).filter(|(s, _)| s == src).map(|(_, q)| q).collect();
-        assert_eq!(seqs, (0..6).collect::<Vec<_>>(), "sender {src}'s order\n{}", s.transcript());
+        let seqs: Vec<usize> = s
+            .msgs()
+            .iter()
+            .filter_map(|m| seq_of(&m.tag))
+            .filter(|(s, _)| s == src)
+            .map(|(_, q)| q)
+            .collect();
+        assert_eq!(
+            seqs,
+            (0..6).collect::<Vec<_>>(),
+            "sender {src}'s order\n{}",
+            s.transcript()
+        );
     }
     assert!(s.warnings().is_empty(), "no warning\n{}", s.transcript());
     s.shut_down(3);
 }
 
 fn flood(bus: bool, count: usize, size: usize) {
-    let e = env(&[("UXS_COUNT", &count.to_string()), ("UXS_SIZES", &size.to_string()), ("UXS_SLEEP_MS", "1500")]);
+    let e = env(&[
+        ("UXS_COUNT", &count.to_string()),
+        ("UXS_SIZES", &size.to_string()),
+        ("UXS_SLEEP_MS", "1500"),
+    ]);
     let (mut s, _) = Scenario::start(2, "flood", bus, None, &e);
     let done = s.expect_within("sent_done", Duration::from_secs(20), |l| l.starts_with("sent_done "));
     let parts: Vec<&str> = done.split_whitespace().collect();
     assert_eq!(parts[2], count.to_string(), "every send succeeded\n{}", s.transcript());
     let elapsed: u64 = parts[3].parse().unwrap();
-    assert!(elapsed >= 800, "the sender waited for the sleeping receiver ({elapsed} ms)\n{}", s.transcript());
-    assert!(s.has("message_end 1"), "the sender finished only after the receiver woke\n{}", s.transcript());
+    assert!(
+        elapsed >= 800,
+        "the sender waited for the sleeping receiver ({elapsed} ms)\n{}",
+        s.transcript()
+    );
+    assert!(
+        s.has("message_end 1"),
+        "the sender finished only after the receiver woke\n{}",
+        s.transcript()
+    );
     wait_msgs(&mut s, count, DEADLINE);
     s.gather(Duration::from_millis(100));
     assert_each_sent_received_once(&s);
@@ -326,7 +418,11 @@ fn the_manager_never_blocks_a_full_buffer_is_an_error_and_what_was_sent_arrives(
     wait_msgs(&mut s, ok, DEADLINE);
     s.gather(Duration::from_millis(100));
     let seqs: Vec<usize> = s.msgs().iter().map(|m| seq_of(&m.tag).unwrap().1).collect();
-    assert_eq!(seqs, (0..ok).collect::<Vec<_>>(), "all the manager's messages that were sent arrive");
+    assert_eq!(
+        seqs,
+        (0..ok).collect::<Vec<_>>(),
+        "all the manager's messages that were sent arrive"
+    );
     s.shut_down(1);
 }
 
@@ -336,12 +432,26 @@ fn invalid_destination_and_too_large_without_the_bus_are_errors() {
     s.expect("errors_done", |l| l == "errors_done");
     s.expect_returned();
     for what in ["mgr_baddst", "baddst", "hugedst", "toolarge"] {
-        let line = s.line(&format!("err {what} ")).unwrap_or_else(|| panic!("no error for {what}\n{}", s.transcript()));
+        let line = s
+            .line(&format!("err {what} "))
+            .unwrap_or_else(|| panic!("no error for {what}\n{}", s.transcript()));
         assert!(line.starts_with(&format!("err {what} invalid ")), "{line}");
     }
-    assert!(s.line("err baddst ").unwrap().contains("invalid dst_worker_id 2"), "{}", s.transcript());
-    assert!(s.line("err toolarge ").unwrap().contains("enable_message_bus"), "{}", s.transcript());
-    assert!(!s.has("err pipe_write"), "raw datagrams work without the bus\n{}", s.transcript());
+    assert!(
+        s.line("err baddst ").unwrap().contains("invalid dst_worker_id 2"),
+        "{}",
+        s.transcript()
+    );
+    assert!(
+        s.line("err toolarge ").unwrap().contains("enable_message_bus"),
+        "{}",
+        s.transcript()
+    );
+    assert!(
+        !s.has("err pipe_write"),
+        "raw datagrams work without the bus\n{}",
+        s.transcript()
+    );
 }
 
 #[test]
@@ -350,10 +460,19 @@ fn pipe_write_and_pipe_read_are_refused_while_the_bus_is_on() {
     s.expect("errors_done", |l| l == "errors_done");
     s.expect_returned();
     for what in ["pipe_write", "pipe_read"] {
-        let line = s.line(&format!("err {what} ")).unwrap_or_else(|| panic!("no error for {what}\n{}", s.transcript()));
-        assert!(line.starts_with(&format!("err {what} state ")) && line.contains("enable_message_bus"), "{line}");
+        let line = s
+            .line(&format!("err {what} "))
+            .unwrap_or_else(|| panic!("no error for {what}\n{}", s.transcript()));
+        assert!(
+            line.starts_with(&format!("err {what} state ")) && line.contains("enable_message_bus"),
+            "{line}"
+        );
     }
-    assert!(!s.has("err toolarge"), "with the bus a 4 MiB message is fine\n{}", s.transcript());
+    assert!(
+        !s.has("err toolarge"),
+        "with the bus a 4 MiB message is fine\n{}",
+        s.transcript()
+    );
 }
 
 #[test]
@@ -365,17 +484,40 @@ fn raw_pipe_write_and_pipe_read_round_trip_between_workers() {
     let sent = s.line("pipe_write 0 ").unwrap().clone();
     let want = format!("5000 {}", hex(checksum(&payload("raw", 5000))));
     assert_eq!(sent, format!("pipe_write 0 {want}"), "{}", s.transcript());
-    assert_eq!(s.line("pipe_read 1 ").unwrap(), &format!("pipe_read 1 {want}"), "{}", s.transcript());
-    assert_eq!(s.line("pipe_read 0 ").unwrap(), &format!("pipe_read 0 {want}"), "{}", s.transcript());
+    assert_eq!(
+        s.line("pipe_read 1 ").unwrap(),
+        &format!("pipe_read 1 {want}"),
+        "{}",
+        s.transcript()
+    );
+    assert_eq!(
+        s.line("pipe_read 0 ").unwrap(),
+        &format!("pipe_read 0 {want}"),
+        "{}",
+        s.transcript()
+    );
     // pipe_fd: a worker's own id gives its receive end, any other id the send end everyone shares.
     let fd = |me: usize, of: usize| -> i32 {
         let prefix = format!("pipe_fd {me} {of} ");
-        s.line(&prefix).unwrap_or_else(|| panic!("no {prefix}")).rsplit(' ').next().unwrap().parse().unwrap()
+        s.line(&prefix)
+            .unwrap_or_else(|| panic!("no {prefix}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     for of in 0..3 {
         let others: HashSet<i32> = (0..3).filter(|&me| me != of).map(|me| fd(me, of)).collect();
-        assert_eq!(others.len(), 1, "every other process uses the same send end for worker {of}");
-        assert!(!others.contains(&fd(of, of)), "worker {of} uses its receive end, not the send end");
+        assert_eq!(
+            others.len(),
+            1,
+            "every other process uses the same send end for worker {of}"
+        );
+        assert!(
+            !others.contains(&fd(of, of)),
+            "worker {of} uses its receive end, not the send end"
+        );
         assert!(fd(of, of) >= 0);
     }
 }
@@ -385,16 +527,34 @@ fn messages_to_a_worker_being_replaced_reach_the_replacement() {
     let (mut s, pids) = Scenario::start(2, "respawn", false, None, &env(&[("UXS_INTERVAL_MS", "10")]));
     wait_msgs(&mut s, 5, DEADLINE);
     send(pids[1], libc::SIGKILL);
-    let line = s.expect("replacement of worker 1", |l| event(l, "worker_start").is_some_and(|(i, p)| i == 1 && p != pids[1]));
+    let line = s.expect("replacement of worker 1", |l| {
+        event(l, "worker_start").is_some_and(|(i, p)| i == 1 && p != pids[1])
+    });
     let new_pid = event(&line, "worker_start").unwrap().1;
-    s.wait_until("5 messages in the replacement", DEADLINE, |s| s.msgs().iter().filter(|m| m.pid == new_pid).count() >= 5);
+    s.wait_until("5 messages in the replacement", DEADLINE, |s| {
+        s.msgs().iter().filter(|m| m.pid == new_pid).count() >= 5
+    });
     let msgs = s.msgs();
-    let old: Vec<usize> = msgs.iter().filter(|m| m.pid == pids[1]).map(|m| seq_of(&m.tag).unwrap().1).collect();
-    let new: Vec<usize> = msgs.iter().filter(|m| m.pid == new_pid).map(|m| seq_of(&m.tag).unwrap().1).collect();
-    assert!(new.windows(2).all(|w| w[1] == w[0] + 1), "the replacement gets every message in order: {new:?}");
+    let old: Vec<usize> = msgs
+        .iter()
+        .filter(|m| m.pid == pids[1])
+        .map(|m| seq_of(&m.tag).unwrap().1)
+        .collect();
+    let new: Vec<usize> = msgs
+        .iter()
+        .filter(|m| m.pid == new_pid)
+        .map(|m| seq_of(&m.tag).unwrap().1)
+        .collect();
+    assert!(
+        new.windows(2).all(|w| w[1] == w[0] + 1),
+        "the replacement gets every message in order: {new:?}"
+    );
     // At most the one message the killed worker had taken and not yet printed is missing.
     let gap = new[0] - old.last().unwrap();
-    assert!((1..=2).contains(&gap), "messages sent while worker 1 was dead waited for its replacement: old {old:?} new {new:?}");
+    assert!(
+        (1..=2).contains(&gap),
+        "messages sent while worker 1 was dead waited for its replacement: old {old:?} new {new:?}"
+    );
     assert!(msgs.iter().all(|m| m.id == 1), "only worker 1 gets them");
     s.shut_down(2);
 }
@@ -420,12 +580,22 @@ fn a_sender_dying_mid_message_leaves_no_partial_and_the_receiver_keeps_serving()
         l.starts_with('[') && l.contains("dropped a partial message")
     });
     assert!(warning.contains(&format!("from pid {}", pids[0])), "{warning}");
-    s.wait_until("the replacement's message", DEADLINE, |s| s.msgs().iter().any(|m| m.tag == "after"));
+    s.wait_until("the replacement's message", DEADLINE, |s| {
+        s.msgs().iter().any(|m| m.tag == "after")
+    });
     s.gather(Duration::from_millis(200));
     let msgs = s.msgs();
-    assert!(msgs.iter().all(|m| m.len != 64 << 20), "the partial message was never delivered\n{}", s.transcript());
+    assert!(
+        msgs.iter().all(|m| m.len != 64 << 20),
+        "the partial message was never delivered\n{}",
+        s.transcript()
+    );
     let after = msgs.iter().find(|m| m.tag == "after").unwrap();
-    assert_eq!((after.id, after.pid, after.len), (1, pids[1], 100), "the same receiver keeps serving");
+    assert_eq!(
+        (after.id, after.pid, after.len),
+        (1, pids[1], 100),
+        "the same receiver keeps serving"
+    );
     assert_eq!(after.sum, hex(checksum(&payload("after", 100))));
     s.shut_down(2);
 }
@@ -442,13 +612,22 @@ fn a_worker_waiting_for_buffer_room_stops_on_sigterm_instead_of_being_killed() {
     s.signal(libc::SIGTERM);
     let stop = format!("worker_stop 0 {}", pids[0]);
     s.expect_within("the sender's WorkerStop", Duration::from_secs(2), |l| l == stop);
-    assert!(asked.elapsed() < Duration::from_millis(1500), "the sender stopped {:?} after SIGTERM", asked.elapsed());
     assert!(
-        s.lines.iter().any(|l| l.starts_with("send_err 0 1") && l.contains("stopping")),
+        asked.elapsed() < Duration::from_millis(1500),
+        "the sender stopped {:?} after SIGTERM",
+        asked.elapsed()
+    );
+    assert!(
+        s.lines
+            .iter()
+            .any(|l| l.starts_with("send_err 0 1") && l.contains("stopping")),
         "the unsent message is reported as refused because the worker is stopping\n{}",
         s.transcript()
     );
-    let killed_sender = s.warnings().iter().any(|w| w.contains(&format!("pid {}", pids[0])) && w.contains("SIGKILL"));
+    let killed_sender = s
+        .warnings()
+        .iter()
+        .any(|w| w.contains(&format!("pid {}", pids[0])) && w.contains("SIGKILL"));
     assert!(!killed_sender, "the sender was not SIGKILLed\n{}", s.transcript());
     s.expect_returned();
 }
@@ -476,7 +655,11 @@ fn socket_inodes(pid: i32) -> Vec<u64> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().flatten() {
         if let Ok(target) = std::fs::read_link(entry.path()) {
-            if let Some(inode) = target.to_str().and_then(|t| t.strip_prefix("socket:[")).and_then(|t| t.strip_suffix(']')) {
+            if let Some(inode) = target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+            {
                 out.push(inode.parse().unwrap());
             }
         }
@@ -494,7 +677,10 @@ fn fd_hygiene_a_worker_holds_its_own_receive_end_and_every_send_end_only() {
     for (id, set) in sets.iter().enumerate() {
         assert_eq!(set.len(), n + 1, "worker {id} holds worker_num + 1 sockets: {set:?}");
     }
-    let common: HashSet<u64> = sets.iter().skip(1).fold(sets[0].clone(), |acc, s| acc.intersection(s).copied().collect());
+    let common: HashSet<u64> = sets
+        .iter()
+        .skip(1)
+        .fold(sets[0].clone(), |acc, s| acc.intersection(s).copied().collect());
     assert_eq!(common.len(), n, "the send ends are shared by every worker");
     let own: Vec<HashSet<u64>> = sets.iter().map(|s| s.difference(&common).copied().collect()).collect();
     for (id, o) in own.iter().enumerate() {

@@ -38,8 +38,8 @@ use procpool::{Context, Handler, IpcMode, Outcome, Pool, PoolConfig};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{pid, say};
 use common::payload::splitmix;
+use common::{pid, say};
 
 fn monotonic_ns() -> u128 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -49,7 +49,10 @@ fn monotonic_ns() -> u128 {
 }
 
 fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
 
 fn fnv(data: &[u8]) -> u64 {
@@ -89,7 +92,14 @@ impl Shared {
     fn new() -> Shared {
         // SAFETY: an anonymous shared mapping of one page, never unmapped (lives as long as the process).
         let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_ANONYMOUS, -1, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
         };
         assert_ne!(ptr, libc::MAP_FAILED, "mmap");
         // SAFETY: the page is zeroed, aligned, and outlives every use.
@@ -136,7 +146,11 @@ impl Scenario {
                 continue;
             }
             rng = splitmix(rng);
-            let len = if rng % 5 == 0 { 64 * 1024 + (rng >> 8) as usize % (192 * 1024) } else { 1 + (rng >> 8) as usize % 4096 };
+            let len = if rng % 5 == 0 {
+                64 * 1024 + (rng >> 8) as usize % (192 * 1024)
+            } else {
+                1 + (rng >> 8) as usize % 4096
+            };
             let dst = 1 + (seq as usize % (workers - 1));
             let tag = format!("{me}.{seq}");
             // Room for the tag and its `|`, so that the receiver can regenerate the payload.
@@ -205,7 +219,12 @@ impl Handler for Scenario {
                     }
                     None => ("-".to_string(), false),
                 };
-                say(format!("umsg {id} {} {} {tag} {}", pid(), data.len(), if ok { "ok" } else { "BAD" }));
+                say(format!(
+                    "umsg {id} {} {} {tag} {}",
+                    pid(),
+                    data.len(),
+                    if ok { "ok" } else { "BAD" }
+                ));
             }
             _ => {}
         }

@@ -42,7 +42,11 @@ extern "C" fn on_term(_: libc::c_int) {
 
 fn first_detach(ctx: &Context) -> bool {
     let marker = std::env::temp_dir().join(format!("pool-scenario-detach-{}", ctx.master_pid().unwrap_or(0)));
-    let first = std::fs::OpenOptions::new().write(true).create_new(true).open(&marker).is_ok();
+    let first = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+        .is_ok();
     if first {
         // The marker only has to exist while the replacement starts.
         std::thread::spawn(move || {
@@ -55,12 +59,15 @@ fn first_detach(ctx: &Context) -> bool {
 
 /// `crash`: takes one crash from worker 0's crash file; true when this start must crash.
 fn take_crash(ctx: &Context) -> Option<u64> {
-    let path = std::env::var_os("POOL_SCENARIO_CRASH_FILE").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("pool-scenario-crash-{}", ctx.master_pid().unwrap_or(0)))
-    });
+    let path = std::env::var_os("POOL_SCENARIO_CRASH_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("pool-scenario-crash-{}", ctx.master_pid().unwrap_or(0))));
     let left: u64 = match std::fs::read_to_string(&path) {
         Ok(text) => text.trim().parse().unwrap_or(0),
-        Err(_) => std::env::var("POOL_SCENARIO_CRASH_TIMES").ok().and_then(|v| v.parse().ok()).unwrap_or(5),
+        Err(_) => std::env::var("POOL_SCENARIO_CRASH_TIMES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5),
     };
     if left == 0 {
         let _ = std::fs::write(&path, "0");
@@ -101,7 +108,12 @@ impl Handler for Scenario {
             "return" => std::thread::sleep(Duration::from_millis(50)),
             "graceful" => {
                 // SAFETY: the handler only stores to an atomic.
-                unsafe { libc::signal(libc::SIGTERM, on_term as extern "C" fn(libc::c_int) as libc::sighandler_t) };
+                unsafe {
+                    libc::signal(
+                        libc::SIGTERM,
+                        on_term as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                    )
+                };
                 while !TERM_SEEN.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(10));
                 }
@@ -162,7 +174,9 @@ fn main() {
         config.max_wait_time = Duration::from_secs_f64(wait.parse().expect("max_wait_secs must be a number"));
     }
     if let Some(threshold) = std::env::var("POOL_SCENARIO_CRASH_THRESHOLD").ok() {
-        config.crash_loop.threshold = threshold.parse().expect("POOL_SCENARIO_CRASH_THRESHOLD must be a number");
+        config.crash_loop.threshold = threshold
+            .parse()
+            .expect("POOL_SCENARIO_CRASH_THRESHOLD must be a number");
     }
     if let Some(delay) = std::env::var("POOL_SCENARIO_CRASH_MAX_DELAY").ok() {
         config.crash_loop.max_delay =
@@ -175,7 +189,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let mut scenario = Scenario { behaviour: args[2].clone() };
+    let mut scenario = Scenario {
+        behaviour: args[2].clone(),
+    };
     match pool.start(&mut scenario) {
         Ok(()) => say("returned".to_string()),
         Err(e) => {

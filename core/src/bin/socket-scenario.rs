@@ -66,7 +66,10 @@ impl Handler for Scenario {
                 ctx.detach();
             }
             "big" => {
-                let mib: usize = std::str::from_utf8(data).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+                let mib: usize = std::str::from_utf8(data)
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok())
+                    .unwrap_or(1);
                 let reply: Vec<u8> = (0..mib * 1024 * 1024).map(|i| (i % 251) as u8).collect();
                 ctx.write(&reply);
             }

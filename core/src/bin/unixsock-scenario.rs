@@ -40,23 +40,33 @@ use procpool::{Context, Error, Handler, IpcMode, Outcome, Pool, PoolConfig};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{pid, say};
 use common::payload::{checksum, payload};
+use common::{pid, say};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
 
 fn env_list(name: &str) -> Option<Vec<usize>> {
     let v = std::env::var(name).ok()?;
-    Some(v.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().expect("a number")).collect())
+    Some(
+        v.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse().expect("a number"))
+            .collect(),
+    )
 }
 
 /// The tag of a payload: the ASCII text before its first `|` (at most 64 bytes in), else `-`.
 pub fn tag_of(data: &[u8]) -> String {
     let head = &data[..data.len().min(64)];
     match head.iter().position(|&b| b == b'|') {
-        Some(n) if n > 0 && head[..n].iter().all(|b| b.is_ascii_graphic()) => String::from_utf8_lossy(&head[..n]).into_owned(),
+        Some(n) if n > 0 && head[..n].iter().all(|b| b.is_ascii_graphic()) => {
+            String::from_utf8_lossy(&head[..n]).into_owned()
+        }
         _ => "-".to_string(),
     }
 }
@@ -89,7 +99,11 @@ fn send_tagged(ctx: &Context, src: &str, dst: usize, tag: &str, len: usize) -> b
 /// True only in the first process ever to ask for `id` in this pool run (a marker file per id).
 fn first_incarnation(ctx: &Context, id: usize) -> bool {
     let path = format!("/tmp/uxs-{}-{id}.mark", ctx.master_pid().unwrap_or(0));
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path).is_ok()
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .is_ok()
 }
 
 fn remove_markers(workers: usize) {
@@ -206,7 +220,9 @@ impl Handler for Scenario {
                     ctx.send_message(b"x", usize::MAX).err().map(|e| ("hugedst", e)),
                     ctx.send_message(&vec![7u8; 4 << 20], 1).err().map(|e| ("toolarge", e)),
                     ctx.pipe_write(1, b"raw").err().map(|e| ("pipe_write", e)),
-                    ctx.pipe_read(0, 100, Some(Duration::from_millis(10))).err().map(|e| ("pipe_read", e)),
+                    ctx.pipe_read(0, 100, Some(Duration::from_millis(10)))
+                        .err()
+                        .map(|e| ("pipe_read", e)),
                 ]
                 .into_iter()
                 .flatten()
@@ -230,7 +246,13 @@ impl Handler for Scenario {
             std::thread::sleep(Duration::from_millis(self.sleep_ms));
             say(format!("message_end {id}"));
         }
-        say(format!("msg {id} {} {:016x} {} {}", data.len(), checksum(data), tag_of(data), pid()));
+        say(format!(
+            "msg {id} {} {:016x} {} {}",
+            data.len(),
+            checksum(data),
+            tag_of(data),
+            pid()
+        ));
         Outcome::Normal
     }
 

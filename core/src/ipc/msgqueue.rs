@@ -30,13 +30,23 @@ pub struct MsgQueue {
 impl MsgQueue {
     /// Opens the queue of `key`, creating it with `permissions` if missing; key 0 makes a private queue.
     pub fn open(key: i64, permissions: u32) -> Result<MsgQueue> {
-        let ipc_key = if key == 0 { libc::IPC_PRIVATE } else { key as libc::key_t };
+        let ipc_key = if key == 0 {
+            libc::IPC_PRIVATE
+        } else {
+            key as libc::key_t
+        };
         // SAFETY: msgget(2) with plain values.
         let id = unsafe { libc::msgget(ipc_key, libc::IPC_CREAT | (permissions & 0o777) as i32) };
         if id < 0 {
-            return Err(Error::last_os(format!("msgget(key {key:#x}): cannot open the message queue")));
+            return Err(Error::last_os(format!(
+                "msgget(key {key:#x}): cannot open the message queue"
+            )));
         }
-        Ok(MsgQueue { id, key, owner_pid: std::process::id() })
+        Ok(MsgQueue {
+            id,
+            key,
+            owner_pid: std::process::id(),
+        })
     }
 
     pub fn id(&self) -> i32 {
@@ -140,7 +150,10 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, queue_id: i32) -> 
             }
             Received::Interrupted => {}
             Received::Gone => {
-                warning!("the message queue was removed; worker#{} stops", ctx.worker_id().unwrap_or(0));
+                warning!(
+                    "the message queue was removed; worker#{} stops",
+                    ctx.worker_id().unwrap_or(0)
+                );
                 // Slow the replacements down: they would find no queue either.
                 std::thread::sleep(std::time::Duration::from_secs(1));
                 return Outcome::Fatal { exit_code: 1 };

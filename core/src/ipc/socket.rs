@@ -13,7 +13,13 @@ use crate::log::{info, warning};
 use crate::runtime::{self, Context};
 use crate::worker_signals;
 
-pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, listen_fd: RawFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
+pub(crate) fn serve(
+    handler: &mut dyn Handler,
+    ctx: &Context,
+    listen_fd: RawFd,
+    wake_fd: RawFd,
+    config: &PoolConfig,
+) -> Outcome {
     loop {
         if super::must_leave(ctx) {
             return Outcome::Normal;
@@ -21,7 +27,12 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, listen_fd: RawFd, 
         // Try first, wait only when nothing is pending: under load this saves a poll() per request.
         // SAFETY: accept4 on the listening socket; the new fd is owned below.
         let conn = unsafe {
-            libc::accept4(listen_fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK)
+            libc::accept4(
+                listen_fd,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            )
         };
         if conn < 0 {
             if std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN) {
@@ -42,8 +53,16 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, listen_fd: RawFd, 
 /// Sleeps until the listening socket has a connection or SIGTERM wrote to the wake pipe.
 fn wait_for_connection(listen_fd: RawFd, wake_fd: RawFd) {
     let mut fds = [
-        libc::pollfd { fd: listen_fd, events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd {
+            fd: listen_fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake_fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
     ];
     // SAFETY: poll on an array we own.
     unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
@@ -78,8 +97,16 @@ struct Deadline {
 
 impl Deadline {
     fn new(config: &PoolConfig, wake_fd: RawFd) -> Deadline {
-        let grace = if config.max_wait_time.is_zero() { STOP_GRACE } else { STOP_GRACE.min(config.max_wait_time / 2) };
-        Deadline { at: Instant::now() + config.read_timeout, wake_fd, grace }
+        let grace = if config.max_wait_time.is_zero() {
+            STOP_GRACE
+        } else {
+            STOP_GRACE.min(config.max_wait_time / 2)
+        };
+        Deadline {
+            at: Instant::now() + config.read_timeout,
+            wake_fd,
+            grace,
+        }
     }
 
     /// Waits until `fd` is ready for `events`; false once the deadline passed.
@@ -95,7 +122,11 @@ impl Deadline {
             let timeout = left.as_millis().clamp(1, i32::MAX as u128) as i32;
             let mut fds = [
                 libc::pollfd { fd, events, revents: 0 },
-                libc::pollfd { fd: self.wake_fd, events: libc::POLLIN, revents: 0 },
+                libc::pollfd {
+                    fd: self.wake_fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
             ];
             // SAFETY: poll on an array we own.
             unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
@@ -109,7 +140,13 @@ impl Deadline {
     }
 }
 
-fn serve_connection(handler: &mut dyn Handler, ctx: &Context, conn: &OwnedFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
+fn serve_connection(
+    handler: &mut dyn Handler,
+    ctx: &Context,
+    conn: &OwnedFd,
+    wake_fd: RawFd,
+    config: &PoolConfig,
+) -> Outcome {
     let mut deadline = Deadline::new(config, wake_fd);
     let request = match read_frame(conn.as_raw_fd(), config.max_package_size, &mut deadline) {
         Ok(request) => request,
@@ -148,7 +185,12 @@ fn read_frame(fd: RawFd, max_len: usize, deadline: &mut Deadline) -> Result<Vec<
             }
         }
         if n == 0 {
-            return Err(if reader.is_partial() { "client closed in the middle of a request" } else { "client closed before sending a request" }.into());
+            return Err(if reader.is_partial() {
+                "client closed in the middle of a request"
+            } else {
+                "client closed before sending a request"
+            }
+            .into());
         }
         if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
             return Err(format!("read failed: {}", std::io::Error::last_os_error()));
@@ -176,7 +218,8 @@ fn drain_unread_input(fd: RawFd, deadline: &mut Deadline) {
     let mut sink = [0u8; 16 * 1024];
     loop {
         let n = unsafe { libc::read(fd, sink.as_mut_ptr().cast(), sink.len()) };
-        if n == 0 || (n < 0 && !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN))) {
+        if n == 0 || (n < 0 && !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)))
+        {
             return;
         }
         if n < 0 && !deadline.wait(fd, libc::POLLIN) {
@@ -190,10 +233,20 @@ fn send_reply(fd: RawFd, reply: &[u8], deadline: &mut Deadline) -> Result<(), St
     let mut sent = 0usize;
     let total = header.len() + reply.len();
     while sent < total {
-        let (a, b): (&[u8], &[u8]) = if sent < header.len() { (&header[sent..], reply) } else { (&[], &reply[sent - header.len()..]) };
+        let (a, b): (&[u8], &[u8]) = if sent < header.len() {
+            (&header[sent..], reply)
+        } else {
+            (&[], &reply[sent - header.len()..])
+        };
         let iov = [
-            libc::iovec { iov_base: a.as_ptr() as *mut _, iov_len: a.len() },
-            libc::iovec { iov_base: b.as_ptr() as *mut _, iov_len: b.len() },
+            libc::iovec {
+                iov_base: a.as_ptr() as *mut _,
+                iov_len: a.len(),
+            },
+            libc::iovec {
+                iov_base: b.as_ptr() as *mut _,
+                iov_len: b.len(),
+            },
         ];
         // SAFETY: sendmsg with iovecs over live buffers; MSG_NOSIGNAL so a vanished client is an
         // error here, not a SIGPIPE that kills the worker.

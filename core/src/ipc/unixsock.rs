@@ -31,7 +31,15 @@ impl SocketPairs {
         for id in 0..worker_num {
             let mut fds = [0; 2];
             // SAFETY: socketpair fills the array.
-            if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } != 0 {
+            if unsafe {
+                libc::socketpair(
+                    libc::AF_UNIX,
+                    libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+                    0,
+                    fds.as_mut_ptr(),
+                )
+            } != 0
+            {
                 return Err(Error::last_os(format!("socketpair (worker#{id})")));
             }
             // SAFETY: fresh fds owned by nothing else.
@@ -75,8 +83,14 @@ pub(crate) fn send(fd: RawFd, data: &[u8], bus: bool, blocking: Blocking) -> Res
 
 fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -> Result<()> {
     let iov = [
-        libc::iovec { iov_base: header.as_ptr() as *mut _, iov_len: header.len() },
-        libc::iovec { iov_base: payload.as_ptr() as *mut _, iov_len: payload.len() },
+        libc::iovec {
+            iov_base: header.as_ptr() as *mut _,
+            iov_len: header.len(),
+        },
+        libc::iovec {
+            iov_base: payload.as_ptr() as *mut _,
+            iov_len: payload.len(),
+        },
     ];
     loop {
         // Never block inside sendmsg: a worker must stay able to notice SIGTERM while the
@@ -106,7 +120,11 @@ fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -
             ));
         }
         if full {
-            let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd,
+                events: libc::POLLOUT,
+                revents: 0,
+            };
             // SAFETY: poll on one pollfd we own; the timeout bounds how late SIGTERM is noticed.
             unsafe { libc::poll(&mut pfd, 1, SEND_WAIT_SLICE_MS) };
         }
@@ -119,7 +137,11 @@ const SEND_WAIT_SLICE_MS: i32 = 100;
 /// Receives one datagram into `buf` (a longer one is cut to the buffer's size); None when nothing
 /// came before `timeout_ms` or a signal arrived.
 pub(crate) fn receive(fd: RawFd, buf: &mut [u8], timeout_ms: i32) -> Result<Option<usize>> {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
     // SAFETY: poll on one pollfd we own.
     if unsafe { libc::poll(&mut pfd, 1, timeout_ms) } <= 0 {
         return Ok(None);
@@ -139,9 +161,22 @@ pub(crate) fn receive(fd: RawFd, buf: &mut [u8], timeout_ms: i32) -> Result<Opti
 const PARTIAL_CHECK: Duration = Duration::from_secs(1);
 
 /// The worker loop: one `Message` per datagram (or per reassembled bus message).
-pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, recv_fd: RawFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
+pub(crate) fn serve(
+    handler: &mut dyn Handler,
+    ctx: &Context,
+    recv_fd: RawFd,
+    wake_fd: RawFd,
+    config: &PoolConfig,
+) -> Outcome {
     let bus = config.enable_message_bus;
-    let mut buf = vec![0u8; if bus { message_bus::HEADER_LEN + message_bus::CHUNK_PAYLOAD } else { config.max_package_size }];
+    let mut buf = vec![
+        0u8;
+        if bus {
+            message_bus::HEADER_LEN + message_bus::CHUNK_PAYLOAD
+        } else {
+            config.max_package_size
+        }
+    ];
     let mut reassembler = Reassembler::new();
     let mut next_partial_check = Instant::now() + PARTIAL_CHECK;
     loop {
@@ -162,7 +197,11 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, recv_fd: RawFd, wa
             if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
                 warning!("recv (UNIXSOCK) failed: {}", std::io::Error::last_os_error());
             }
-            let timeout = if reassembler.has_partials() { PARTIAL_CHECK.as_millis() as i32 } else { -1 };
+            let timeout = if reassembler.has_partials() {
+                PARTIAL_CHECK.as_millis() as i32
+            } else {
+                -1
+            };
             wait_readable(recv_fd, wake_fd, timeout);
             continue;
         }
@@ -188,8 +227,16 @@ pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, recv_fd: RawFd, wa
 /// Sleeps until `fd` is readable, SIGTERM wrote to the wake pipe, or `timeout_ms` passed.
 fn wait_readable(fd: RawFd, wake_fd: RawFd, timeout_ms: i32) {
     let mut fds = [
-        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: wake_fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake_fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
     ];
     // SAFETY: poll on an array we own.
     unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };

@@ -13,6 +13,8 @@ pub mod sysv;
 pub use files::RemoveFile;
 pub use lines::{event, is_log};
 pub use pool::PoolProc;
-pub use proc_fs::{children, exists, live_children, open_fds, proc_stat, proc_state, proc_status_kb, wait_gone, zombie_children};
+pub use proc_fs::{
+    children, exists, live_children, open_fds, proc_stat, proc_state, proc_status_kb, wait_gone, zombie_children,
+};
 pub use process::{send, spawn_in_group, AfterExit, Flavor, Scenario, Transcript};
 pub use sysv::{queue_of, remove_queue, KeyGuard};

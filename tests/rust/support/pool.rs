@@ -47,7 +47,13 @@ impl PoolProc {
                 eof.store(true, Ordering::SeqCst);
             });
         }
-        PoolProc { child: Some(child), pid, workers, lines, eof }
+        PoolProc {
+            child: Some(child),
+            pid,
+            workers,
+            lines,
+            eof,
+        }
     }
 
     pub fn snapshot(&self) -> Vec<String> {
@@ -68,20 +74,30 @@ impl PoolProc {
                 return;
             }
             if Instant::now() >= until {
-                panic!("timed out ({timeout:?}) waiting for {what}\n--- last lines ---\n{}\n---", self.transcript_tail());
+                panic!(
+                    "timed out ({timeout:?}) waiting for {what}\n--- last lines ---\n{}\n---",
+                    self.transcript_tail()
+                );
             }
             thread::sleep(Duration::from_millis(2));
         }
     }
 
     pub fn count(&self, prefix: &str) -> usize {
-        self.lines.lock().unwrap().iter().filter(|l| l.starts_with(prefix)).count()
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .count()
     }
 
     pub fn wait_started(&self) {
         let n = self.workers;
         self.wait_until("start", DEADLINE, |l| l.iter().any(|l| l.starts_with("start ")));
-        self.wait_until(&format!("{n} workers"), DEADLINE, |l| l.iter().filter(|l| l.starts_with("worker_start ")).count() >= n);
+        self.wait_until(&format!("{n} workers"), DEADLINE, |l| {
+            l.iter().filter(|l| l.starts_with("worker_start ")).count() >= n
+        });
         self.wait_until(&format!("{n} children"), DEADLINE, |_| children(self.pid).len() == n);
     }
 
@@ -95,7 +111,11 @@ impl PoolProc {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
-            assert!(Instant::now() < until, "the manager did not exit after SIGTERM\n{}", self.transcript_tail());
+            assert!(
+                Instant::now() < until,
+                "the manager did not exit after SIGTERM\n{}",
+                self.transcript_tail()
+            );
             thread::sleep(Duration::from_millis(10));
         };
         self.child = None;
@@ -103,7 +123,12 @@ impl PoolProc {
         while !self.eof.load(Ordering::SeqCst) && Instant::now() < until {
             thread::sleep(Duration::from_millis(5));
         }
-        assert!(status.success(), "the manager exited with {status:?} (signal {:?})\n{}", status.signal(), self.transcript_tail());
+        assert!(
+            status.success(),
+            "the manager exited with {status:?} (signal {:?})\n{}",
+            status.signal(),
+            self.transcript_tail()
+        );
     }
 }
 

@@ -43,7 +43,9 @@ pub fn proc_state(pid: i32) -> Option<char> {
 pub fn zombie_children(ppid: i32) -> HashSet<i32> {
     let mut out = HashSet::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
         if let Some(('Z', parent)) = proc_stat(pid) {
             if parent == ppid {
                 out.insert(pid);
@@ -57,7 +59,9 @@ pub fn zombie_children(ppid: i32) -> HashSet<i32> {
 pub fn live_children(ppid: i32) -> HashSet<i32> {
     let mut out = HashSet::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
         if let Some((state, parent)) = proc_stat(pid) {
             if parent == ppid && state != 'Z' && state != 'X' {
                 out.insert(pid);
@@ -79,8 +83,13 @@ pub fn children(pid: i32) -> Vec<i32> {
 /// fd number → readlink target, from /proc/<pid>/fd.
 pub fn open_fds(pid: i32) -> HashMap<i32, String> {
     let mut out = HashMap::new();
-    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).expect("read /proc/<pid>/fd").flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("read /proc/<pid>/fd")
+        .flatten()
+    {
+        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
         if let Ok(target) = std::fs::read_link(entry.path()) {
             out.insert(fd, target.to_string_lossy().into_owned());
         }
@@ -91,6 +100,9 @@ pub fn open_fds(pid: i32) -> HashMap<i32, String> {
 /// A field of /proc/<pid>/status in kB (e.g. VmPeak).
 pub fn proc_status_kb(pid: i32, field: &str) -> u64 {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/<pid>/status");
-    let line = text.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in status"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(field))
+        .unwrap_or_else(|| panic!("no {field} in status"));
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }

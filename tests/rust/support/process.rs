@@ -31,7 +31,10 @@ pub fn spawn_in_group(mut cmd: Command, what: &str) -> (Child, File) {
     // SAFETY: both fds were just created and belong to nothing else.
     let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     let write2 = write.try_clone().expect("dup pipe");
-    cmd.stdin(Stdio::null()).stdout(Stdio::from(write)).stderr(Stdio::from(write2)).process_group(0);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::from(write2))
+        .process_group(0);
     // SAFETY: only fcntl, which is async-signal-safe. Whatever fds this test process holds without
     // close-on-exec (other tests' pipes and client sockets, a jobserver pipe) must not leak into the
     // pool, so that fd counts and the fd hygiene tests see exactly what the pool itself opens.
@@ -132,7 +135,16 @@ impl<X: Flavor> Scenario<X> {
                 }
             }
         });
-        Scenario { child: Some(child), pid, rx, lines: Vec::new(), times: Vec::new(), cursor: 0, eof: false, x }
+        Scenario {
+            child: Some(child),
+            pid,
+            rx,
+            lines: Vec::new(),
+            times: Vec::new(),
+            cursor: 0,
+            eof: false,
+            x,
+        }
     }
 
     pub fn transcript(&self) -> String {
@@ -259,7 +271,9 @@ impl<X: Flavor> Scenario<X> {
 
     /// Waits for `worker_start <id> <pid>` with this id; returns the pid.
     pub fn expect_worker_start(&mut self, id: usize) -> i32 {
-        let line = self.expect(&format!("worker_start {id}"), |l| event(l, "worker_start").is_some_and(|(i, _)| i == id));
+        let line = self.expect(&format!("worker_start {id}"), |l| {
+            event(l, "worker_start").is_some_and(|(i, _)| i == id)
+        });
         event(&line, "worker_start").unwrap().1
     }
 
@@ -301,7 +315,10 @@ impl<X: Flavor> Scenario<X> {
             if Instant::now() >= until {
                 // Pull what is there so the panic message shows it.
                 while self.pull(Instant::now() + Duration::from_millis(50)) {}
-                panic!("the scenario process did not exit within {timeout:?}\n{}", self.fenced());
+                panic!(
+                    "the scenario process did not exit within {timeout:?}\n{}",
+                    self.fenced()
+                );
             }
             thread::sleep(X::EXIT_POLL);
         }
@@ -309,7 +326,10 @@ impl<X: Flavor> Scenario<X> {
 
     /// Lines that are warnings of the manager or a worker.
     pub fn warnings(&self) -> Vec<&String> {
-        self.lines.iter().filter(|l| is_log(l) && l.contains("\tWARNING\t")).collect()
+        self.lines
+            .iter()
+            .filter(|l| is_log(l) && l.contains("\tWARNING\t"))
+            .collect()
     }
 
     /// All `worker_start` events seen so far: (id, pid).

@@ -29,7 +29,12 @@ impl KeyGuard {
     pub fn create(&self) -> i32 {
         // SAFETY: msgget with plain values.
         let id = unsafe { libc::msgget(self.0 as libc::key_t, libc::IPC_CREAT | libc::IPC_EXCL | 0o600) };
-        assert!(id >= 0, "msgget(create {:#x}): {}", self.0, std::io::Error::last_os_error());
+        assert!(
+            id >= 0,
+            "msgget(create {:#x}): {}",
+            self.0,
+            std::io::Error::last_os_error()
+        );
         id
     }
 
