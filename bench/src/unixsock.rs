@@ -445,7 +445,7 @@ fn parse_options(args: &[String]) -> Options {
 }
 
 fn case_name(size: usize, bus: bool) -> String {
-    let s = if size % (1024 * 1024) == 0 {
+    let s = if size.is_multiple_of(1024 * 1024) {
         format!("{} MiB", size / (1024 * 1024))
     } else {
         format!("{size} B")

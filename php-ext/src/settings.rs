@@ -20,10 +20,8 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
         };
         let key = key.to_string();
         match key.as_str() {
-            "enable_coroutine" => {
-                if truthy(value) {
-                    return Err(pool_exception(COROUTINE_REFUSED));
-                }
+            "enable_coroutine" if truthy(value) => {
+                return Err(pool_exception(COROUTINE_REFUSED));
             }
             "enable_message_bus" => match value.bool() {
                 Some(on) => config.enable_message_bus = on,

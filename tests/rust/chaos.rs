@@ -583,7 +583,7 @@ fn chaos_msgqueue() {
                 );
                 i += 1;
                 sent.store(i, Ordering::SeqCst);
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     thread::sleep(Duration::from_millis(1));
                 }
             }
@@ -776,7 +776,7 @@ fn chaos_kills_during_reloads() {
                 );
                 i += 1;
                 sent.store(i, Ordering::SeqCst);
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     thread::sleep(Duration::from_millis(1));
                 }
             }

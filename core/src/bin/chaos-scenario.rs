@@ -146,7 +146,7 @@ impl Scenario {
                 continue;
             }
             rng = splitmix(rng);
-            let len = if rng % 5 == 0 {
+            let len = if rng.is_multiple_of(5) {
                 64 * 1024 + (rng >> 8) as usize % (192 * 1024)
             } else {
                 1 + (rng >> 8) as usize % 4096

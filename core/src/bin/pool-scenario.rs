@@ -173,12 +173,12 @@ fn main() {
     if let Some(wait) = args.get(3) {
         config.max_wait_time = Duration::from_secs_f64(wait.parse().expect("max_wait_secs must be a number"));
     }
-    if let Some(threshold) = std::env::var("POOL_SCENARIO_CRASH_THRESHOLD").ok() {
+    if let Ok(threshold) = std::env::var("POOL_SCENARIO_CRASH_THRESHOLD") {
         config.crash_loop.threshold = threshold
             .parse()
             .expect("POOL_SCENARIO_CRASH_THRESHOLD must be a number");
     }
-    if let Some(delay) = std::env::var("POOL_SCENARIO_CRASH_MAX_DELAY").ok() {
+    if let Ok(delay) = std::env::var("POOL_SCENARIO_CRASH_MAX_DELAY") {
         config.crash_loop.max_delay =
             Duration::from_secs_f64(delay.parse().expect("POOL_SCENARIO_CRASH_MAX_DELAY must be a number"));
     }
