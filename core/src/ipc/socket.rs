@@ -6,7 +6,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::config::PoolConfig;
-use crate::fd::interrupted;
+use crate::fd;
 use crate::frame::{reply_header, FrameError, FrameReader, Progress};
 use crate::handler::{Handler, Outcome};
 use crate::log::{info, warning};
@@ -192,7 +192,7 @@ fn read_frame(fd: RawFd, max_len: usize, deadline: &mut Deadline) -> Result<Vec<
             }
             .into());
         }
-        if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
+        if !fd::retryable() {
             return Err(format!("read failed: {}", std::io::Error::last_os_error()));
         }
         if !deadline.wait(fd, libc::POLLIN) {
@@ -218,8 +218,7 @@ fn drain_unread_input(fd: RawFd, deadline: &mut Deadline) {
     let mut sink = [0u8; 16 * 1024];
     loop {
         let n = unsafe { libc::read(fd, sink.as_mut_ptr().cast(), sink.len()) };
-        if n == 0 || (n < 0 && !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)))
-        {
+        if n == 0 || (n < 0 && !fd::retryable()) {
             return;
         }
         if n < 0 && !deadline.wait(fd, libc::POLLIN) {
@@ -238,29 +237,12 @@ fn send_reply(fd: RawFd, reply: &[u8], deadline: &mut Deadline) -> Result<(), St
         } else {
             (&[], &reply[sent - header.len()..])
         };
-        let iov = [
-            libc::iovec {
-                iov_base: a.as_ptr() as *mut _,
-                iov_len: a.len(),
-            },
-            libc::iovec {
-                iov_base: b.as_ptr() as *mut _,
-                iov_len: b.len(),
-            },
-        ];
-        // SAFETY: sendmsg with iovecs over live buffers; MSG_NOSIGNAL so a vanished client is an
-        // error here, not a SIGPIPE that kills the worker.
-        let n = unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = iov.as_ptr() as *mut _;
-            msg.msg_iovlen = 2;
-            libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL)
-        };
+        let n = fd::send_two(fd, a, b, 0);
         if n > 0 {
             sent += n as usize;
             continue;
         }
-        if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
+        if !fd::retryable() {
             return Err(format!("send failed: {}", std::io::Error::last_os_error()));
         }
         if !deadline.wait(fd, libc::POLLOUT) {

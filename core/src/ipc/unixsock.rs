@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::PoolConfig;
 use crate::error::{Error, Result};
-use crate::fd::interrupted;
+use crate::fd::{self, interrupted};
 use crate::handler::{Handler, Outcome};
 use crate::log::warning;
 use crate::message_bus::{self, Reassembler};
@@ -82,26 +82,10 @@ pub(crate) fn send(fd: RawFd, data: &[u8], bus: bool, blocking: Blocking) -> Res
 }
 
 fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -> Result<()> {
-    let iov = [
-        libc::iovec {
-            iov_base: header.as_ptr() as *mut _,
-            iov_len: header.len(),
-        },
-        libc::iovec {
-            iov_base: payload.as_ptr() as *mut _,
-            iov_len: payload.len(),
-        },
-    ];
     loop {
         // Never block inside sendmsg: a worker must stay able to notice SIGTERM while the
         // destination's buffer is full (nobody may drain it during a shutdown).
-        // SAFETY: sendmsg with iovecs over live buffers.
-        let n = unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = iov.as_ptr() as *mut _;
-            msg.msg_iovlen = 2;
-            libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT)
-        };
+        let n = fd::send_two(fd, header, payload, libc::MSG_DONTWAIT);
         if n >= 0 {
             return Ok(());
         }
@@ -151,7 +135,7 @@ pub(crate) fn receive(fd: RawFd, buf: &mut [u8], timeout_ms: i32) -> Result<Opti
     if n >= 0 {
         return Ok(Some(n as usize));
     }
-    if interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN) {
+    if fd::retryable() {
         return Ok(None);
     }
     Err(Error::last_os("recv (UNIXSOCK)"))
@@ -194,7 +178,7 @@ pub(crate) fn serve(
         // SAFETY: recv into our own buffer.
         let n = unsafe { libc::recv(recv_fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
         if n < 0 {
-            if !(interrupted() || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)) {
+            if !fd::retryable() {
                 warning!("recv (UNIXSOCK) failed: {}", std::io::Error::last_os_error());
             }
             let timeout = if reassembler.has_partials() {
