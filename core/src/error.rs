@@ -11,8 +11,6 @@ pub enum Error {
     #[error("a SWOOLE_IPC_SOCKET pool must listen() before start()")]
     NotListening,
     #[error("{0}")]
-    NotSupported(String),
-    #[error("{0}")]
     WrongState(String),
     #[error("{what}: {source}")]
     System {

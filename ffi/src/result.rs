@@ -104,7 +104,6 @@ impl From<Error> for FfiError {
             Error::InvalidArgument(_) => PROCPOOL_ERR_INVALID_ARGUMENT,
             Error::AlreadyRunning => PROCPOOL_ERR_ALREADY_RUNNING,
             Error::AlreadyStarted | Error::WrongState(_) | Error::NotListening => PROCPOOL_ERR_STATE,
-            Error::NotSupported(_) => PROCPOOL_ERR_NOT_SUPPORTED,
             Error::System { .. } => PROCPOOL_ERR_SYSTEM,
         };
         FfiError::new(code, error.to_string())
@@ -132,10 +131,6 @@ mod tests {
     fn core_errors_map_to_codes() {
         assert_eq!(FfiError::from(Error::AlreadyRunning).code, PROCPOOL_ERR_ALREADY_RUNNING);
         assert_eq!(FfiError::from(Error::AlreadyStarted).code, PROCPOOL_ERR_STATE);
-        assert_eq!(
-            FfiError::from(Error::NotSupported("x".into())).code,
-            PROCPOOL_ERR_NOT_SUPPORTED
-        );
         let sys = FfiError::from(Error::System {
             what: "fork".into(),
             source: std::io::Error::from_raw_os_error(libc::EAGAIN),

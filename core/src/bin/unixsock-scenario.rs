@@ -75,7 +75,6 @@ fn kind(e: &Error) -> &'static str {
     match e {
         Error::InvalidArgument(_) => "invalid",
         Error::WrongState(_) | Error::AlreadyStarted | Error::AlreadyRunning | Error::NotListening => "state",
-        Error::NotSupported(_) => "unsupported",
         Error::System { .. } => "system",
     }
 }
