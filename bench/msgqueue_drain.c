@@ -9,25 +9,10 @@
  * build: cc -O2 -I include bench/msgqueue_drain.c -L target/release -Wl,-rpath,target/release -lprocpool
  * (msgqueue_bench compiles it itself into target/release/bench/msgqueue_drain_c.)
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "procpool.h"
+#define BENCH_NAME "msgqueue_drain"
+#include "bench_common.h"
 
 static unsigned long long count;
-
-static void say(const char *text) {
-    size_t len = strlen(text);
-    while (len > 0) {
-        ssize_t n = write(1, text, len);
-        if (n <= 0) return;
-        text += n;
-        len -= (size_t)n;
-    }
-}
 
 static void on_worker_start(void *userdata, uint32_t id) {
     (void)userdata;
@@ -39,10 +24,8 @@ static void on_worker_start(void *userdata, uint32_t id) {
 static void on_message(void *userdata, const uint8_t *data, size_t len) {
     (void)userdata;
     if (len == 3 && memcmp(data, "END", 3) == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         char line[64];
-        snprintf(line, sizeof line, "end %llu\n", (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+        snprintf(line, sizeof line, "end %llu\n", mono_ns());
         say(line);
         return;
     }
@@ -56,13 +39,6 @@ static void on_worker_stop(void *userdata, uint32_t id) {
     say(line);
 }
 
-static int fail(const char *what, procpool_result r) {
-    char msg[512];
-    procpool_last_error_message(msg, sizeof msg);
-    fprintf(stderr, "msgqueue_drain: %s: %s: %s\n", what, procpool_result_name(r), msg);
-    return 1;
-}
-
 int main(int argc, char **argv) {
     long long key = argc > 1 ? strtoll(argv[1], NULL, 0) : 0;
     unsigned workers = argc > 2 ? (unsigned)atoi(argv[2]) : 2;
@@ -74,7 +50,5 @@ int main(int argc, char **argv) {
     if ((r = procpool_pool_on_worker_start(pool, on_worker_start, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_worker_start", r);
     if ((r = procpool_pool_on_message(pool, on_message, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_message", r);
     if ((r = procpool_pool_on_worker_stop(pool, on_worker_stop, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_worker_stop", r);
-    r = procpool_pool_start(pool);
-    procpool_pool_free(pool);
-    return r == PROCPOOL_OK ? 0 : fail("procpool_pool_start", r);
+    return run_pool(pool);
 }

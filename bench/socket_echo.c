@@ -6,22 +6,12 @@
  * build: cc -O2 -I include bench/socket_echo.c -L target/release -Wl,-rpath,target/release -lprocpool
  * (socket_bench compiles it itself into target/release/bench/socket_echo_c.)
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "procpool.h"
+#define BENCH_NAME "socket_echo"
+#include "bench_common.h"
 
 static void on_message(void *userdata, const uint8_t *data, size_t len) {
     (void)userdata;
     procpool_write(data, len);
-}
-
-static int fail(const char *what, procpool_result r) {
-    char msg[512];
-    procpool_last_error_message(msg, sizeof msg);
-    fprintf(stderr, "socket_echo: %s: %s: %s\n", what, procpool_result_name(r), msg);
-    return 1;
 }
 
 int main(int argc, char **argv) {
@@ -52,7 +42,5 @@ int main(int argc, char **argv) {
     if (r != PROCPOOL_OK) return fail("procpool_pool_new", r);
     if ((r = procpool_pool_on_message(pool, on_message, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_message", r);
     if ((r = procpool_pool_listen(pool, host, port, 0)) != PROCPOOL_OK) return fail("procpool_pool_listen", r);
-    r = procpool_pool_start(pool);
-    procpool_pool_free(pool);
-    return r == PROCPOOL_OK ? 0 : fail("procpool_pool_start", r);
+    return run_pool(pool);
 }

@@ -14,47 +14,14 @@
  * Needs procpool_send_message(data, len, dst_worker_id) and procpool_pool_set_message_bus(pool, on);
  * unixsock_bench skips the C target with "C ABI target skipped: ..." when they are not there.
  */
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "procpool.h"
+#define BENCH_NAME "unixsock_pair"
+#include "bench_common.h"
 
 static long n_messages;
 static size_t msg_size;
 static int receiver;
 static long count;
 static unsigned long long bytes, t_end, recv_cpu0, recv_cpu1;
-
-static unsigned long long mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
-
-static unsigned long long cpu_ns(void) {
-    char buf[128];
-    int fd = open("/proc/self/schedstat", O_RDONLY);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    return strtoull(buf, NULL, 10);
-}
-
-static void say(const char *text) {
-    size_t len = strlen(text);
-    while (len > 0) {
-        ssize_t n = write(1, text, len);
-        if (n <= 0) return;
-        text += n;
-        len -= (size_t)n;
-    }
-}
 
 static void on_worker_start(void *userdata, uint32_t id) {
     (void)userdata;
@@ -113,13 +80,6 @@ static void on_message(void *userdata, const uint8_t *data, size_t len) {
     procpool_send_message((const uint8_t *)line, (size_t)l, 1);
 }
 
-static int fail(const char *what, procpool_result r) {
-    char msg[512];
-    procpool_last_error_message(msg, sizeof msg);
-    fprintf(stderr, "unixsock_pair: %s: %s: %s\n", what, procpool_result_name(r), msg);
-    return 1;
-}
-
 int main(int argc, char **argv) {
     n_messages = argc > 1 ? atol(argv[1]) : 100000;
     msg_size = argc > 2 ? (size_t)atol(argv[2]) : 64;
@@ -131,7 +91,5 @@ int main(int argc, char **argv) {
     if (bus && (r = procpool_pool_set_message_bus(pool, true)) != PROCPOOL_OK) return fail("procpool_pool_set_message_bus", r);
     if ((r = procpool_pool_on_worker_start(pool, on_worker_start, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_worker_start", r);
     if ((r = procpool_pool_on_message(pool, on_message, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_message", r);
-    r = procpool_pool_start(pool);
-    procpool_pool_free(pool);
-    return r == PROCPOOL_OK ? 0 : fail("procpool_pool_start", r);
+    return run_pool(pool);
 }

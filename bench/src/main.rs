@@ -14,14 +14,20 @@
 //! Prints requests/s and p50/p99 latency (medians over the rounds), each as a ratio to the baseline.
 //! Run `socket_bench --help` for the options.
 
+#[path = "common.rs"]
+mod common;
+
+use common::*;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+const PROG: &str = "socket_bench";
 
 const USAGE: &str = "\
 usage: socket_bench [options]
@@ -43,30 +49,8 @@ usage: socket_bench [options]
 The baseline is always measured (ratios need it). Rounds run the targets in a rotated order.
 ";
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Target {
-    Baseline,
-    C,
-    Php,
-}
-
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Baseline => "baseline",
-            Target::C => "c-abi",
-            Target::Php => "php-ext",
-        }
-    }
-    /// The goal on the slowdown (baseline req/s ÷ target req/s).
-    fn goal(self) -> Option<f64> {
-        match self {
-            Target::Baseline => None,
-            Target::C => Some(1.25),
-            Target::Php => Some(2.0),
-        }
-    }
-}
+/// The goal on the C ABI's slowdown (baseline req/s ÷ target req/s); PHP's is 2.0.
+const C_GOAL: f64 = 1.25;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Transport {
@@ -107,91 +91,31 @@ struct Options {
     rounds: usize,
     warmup: usize,
     workers: usize,
-    root: PathBuf,
-    lib_dir: PathBuf,
-    php: String,
+    setup: Setup,
     connect: Option<String>,
 }
 
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_string())
-}
-
 fn die(msg: &str) -> ! {
-    eprintln!("socket_bench: {msg}");
-    std::process::exit(2);
-}
-
-fn parse_num(what: &str, v: &str) -> usize {
-    v.parse()
-        .unwrap_or_else(|_| die(&format!("{what}: '{v}' is not a number")))
+    common::die(PROG, msg)
 }
 
 fn parse_options(args: &[String]) -> Options {
-    let default_root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    let mut requests = env_or("BENCH_REQUESTS", "20000");
-    let mut concurrency = env_or("BENCH_CONCURRENCY", "16");
-    let mut payload = env_or("BENCH_PAYLOAD", "64");
-    let mut targets = env_or("BENCH_TARGETS", "baseline,c,php");
-    let mut transports = env_or("BENCH_TRANSPORTS", "tcp,unix");
-    let mut rounds = env_or("BENCH_ROUNDS", "3");
-    let mut warmup = env_or("BENCH_WARMUP", "2000");
-    let mut workers = env_or("BENCH_WORKERS", "2");
-    let mut root = env_or("BENCH_ROOT", &default_root.to_string_lossy());
-    let mut lib_dir: Option<String> = None;
-    let mut connect: Option<String> = None;
-    let mut php = env_or("PHP", "php");
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        if flag == "-h" || flag == "--help" {
-            print!("{USAGE}");
-            std::process::exit(0);
-        }
-        let slot = match flag.as_str() {
-            "-n" | "--requests" => &mut requests,
-            "-c" | "--concurrency" => &mut concurrency,
-            "-s" | "--payload" => &mut payload,
-            "-t" | "--targets" => &mut targets,
-            "-T" | "--transports" => &mut transports,
-            "-r" | "--rounds" => &mut rounds,
-            "-w" | "--warmup" => &mut warmup,
-            "--workers" => &mut workers,
-            "--root" => &mut root,
-            "--php" => &mut php,
-            "--lib-dir" => lib_dir.get_or_insert_with(String::new),
-            "--connect" => connect.get_or_insert_with(String::new),
-            _ => die(&format!("unknown option '{arg}'\n{USAGE}")),
-        };
-        *slot = match inline {
-            Some(v) => v,
-            None => it
-                .next()
-                .cloned()
-                .unwrap_or_else(|| die(&format!("{flag} needs a value"))),
-        };
-    }
-    let mut targets: Vec<Target> = targets
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .map(|t| match t.trim() {
-            "baseline" => Target::Baseline,
-            "c" | "c-abi" => Target::C,
-            "php" | "php-ext" => Target::Php,
-            other => die(&format!("unknown target '{other}' (baseline, c, php)")),
-        })
-        .collect();
-    if !targets.contains(&Target::Baseline) {
-        targets.insert(0, Target::Baseline);
-    }
-    targets.dedup();
-    let transports = transports
+    let mut specs = vec![
+        ("-n", "--requests", "BENCH_REQUESTS", "20000"),
+        ("-c", "--concurrency", "BENCH_CONCURRENCY", "16"),
+        ("-s", "--payload", "BENCH_PAYLOAD", "64"),
+        ("-t", "--targets", "BENCH_TARGETS", "baseline,c,php"),
+        ("-T", "--transports", "BENCH_TRANSPORTS", "tcp,unix"),
+        ("-r", "--rounds", "BENCH_ROUNDS", "3"),
+        ("-w", "--warmup", "BENCH_WARMUP", "2000"),
+        ("", "--workers", "BENCH_WORKERS", "2"),
+        ("", "--connect", "", ""),
+    ];
+    specs.extend(SETUP_SPECS);
+    let v = parse_args(PROG, USAGE, args, &specs);
+    let num = |i: usize, what| parse_num(PROG, what, &v[i]);
+    let targets = Target::parse_list(PROG, &v[3]);
+    let transports = v[4]
         .split(',')
         .filter(|t| !t.is_empty())
         .map(|t| match t.trim() {
@@ -200,23 +124,17 @@ fn parse_options(args: &[String]) -> Options {
             other => die(&format!("unknown transport '{other}' (tcp, unix)")),
         })
         .collect();
-    let root = PathBuf::from(root);
-    let lib_dir = lib_dir
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/release"));
     let o = Options {
-        requests: parse_num("requests", &requests),
-        concurrency: parse_num("concurrency", &concurrency),
-        payload: parse_num("payload", &payload),
+        requests: num(0, "requests"),
+        concurrency: num(1, "concurrency"),
+        payload: num(2, "payload"),
         targets,
         transports,
-        rounds: parse_num("rounds", &rounds),
-        warmup: parse_num("warmup", &warmup),
-        workers: parse_num("workers", &workers),
-        root,
-        lib_dir,
-        php,
-        connect,
+        rounds: num(5, "rounds"),
+        warmup: num(6, "warmup"),
+        workers: num(7, "workers"),
+        connect: Some(v[8].clone()).filter(|c| !c.is_empty()),
+        setup: Setup::from_values(&v[9..]),
     };
     if o.requests == 0 || o.concurrency == 0 || o.payload == 0 || o.rounds == 0 || o.workers == 0 {
         die("requests, concurrency, payload, rounds and workers must be > 0");
@@ -262,25 +180,10 @@ fn baseline_worker(listen_fd: i32) -> ! {
         if read_exact_fd(conn, &mut header) {
             let len = u32::from_be_bytes(header) as usize;
             if len > 0 && len <= MAX && read_exact_fd(conn, &mut body[..len]) {
-                let iov = [
-                    libc::iovec {
-                        iov_base: header.as_mut_ptr().cast(),
-                        iov_len: 4,
-                    },
-                    libc::iovec {
-                        iov_base: body.as_mut_ptr().cast(),
-                        iov_len: len,
-                    },
-                ];
                 let total = 4 + len;
-                // SAFETY: sendmsg over live buffers. One call sends the whole (small) reply in
-                // practice; a short send just ends the connection (the client reports an error).
-                let n = unsafe {
-                    let mut msg: libc::msghdr = std::mem::zeroed();
-                    msg.msg_iov = iov.as_ptr() as *mut _;
-                    msg.msg_iovlen = 2;
-                    libc::sendmsg(conn, &msg, libc::MSG_NOSIGNAL)
-                };
+                // One call sends the whole (small) reply in practice; a short send just ends the
+                // connection (the client reports an error).
+                let n = sendmsg2(conn, &header, &body[..len]);
                 if n >= 0 && (n as usize) < total {
                     // Rare (big payloads only): finish the send from a flat copy.
                     let mut rest = header.to_vec();
@@ -318,35 +221,9 @@ fn baseline_server(spec: &str, workers: usize) -> ! {
             std::os::fd::IntoRawFd::into_raw_fd(l)
         }
     };
-    // SAFETY: plain libc calls in a single-threaded process (std spawned no threads here).
-    unsafe {
-        libc::listen(listen_fd, libc::SOMAXCONN);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        let mut pids = Vec::new();
-        for _ in 0..workers {
-            let pid = libc::fork();
-            if pid == 0 {
-                libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-                baseline_worker(listen_fd);
-            }
-            if pid < 0 {
-                die("fork failed");
-            }
-            pids.push(pid);
-        }
-        let mut sig = 0;
-        libc::sigwait(&set, &mut sig);
-        for &pid in &pids {
-            libc::kill(pid, libc::SIGTERM);
-        }
-        for &pid in &pids {
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
-        }
-    }
+    // SAFETY: listen on the socket we just bound.
+    unsafe { libc::listen(listen_fd, libc::SOMAXCONN) };
+    fork_until_term(PROG, workers, |_| baseline_worker(listen_fd));
     if let Some(path) = spec.strip_prefix("unix:") {
         let _ = std::fs::remove_file(path);
     }
@@ -408,38 +285,6 @@ struct RunResult {
     first_error: Option<String>,
 }
 
-/// CPU time in ns used so far by `pid` and its direct children (a pool's manager and workers).
-fn tree_cpu_ns(pid: u32) -> u64 {
-    let cpu = |p: &str| -> u64 {
-        std::fs::read_to_string(format!("/proc/{p}/schedstat"))
-            .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-            .unwrap_or(0)
-    };
-    let mut total = cpu(&pid.to_string());
-    if let Ok(dir) = std::fs::read_dir("/proc") {
-        for entry in dir.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if !name.bytes().all(|b| b.is_ascii_digit()) {
-                continue;
-            }
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{name}/stat")) else {
-                continue;
-            };
-            // "pid (comm) state ppid ...": comm may hold spaces, so parse after the last ')'.
-            let ppid = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u32>().ok());
-            if ppid == Some(pid) {
-                total += cpu(&name);
-            }
-        }
-    }
-    total
-}
-
 fn run_load(addr: &Addr, requests: usize, concurrency: usize, payload: usize, record: bool) -> RunResult {
     let mut frame = (payload as u32).to_be_bytes().to_vec();
     frame.extend((0..payload).map(|i| b'a' + (i % 26) as u8));
@@ -486,18 +331,11 @@ fn run_load(addr: &Addr, requests: usize, concurrency: usize, payload: usize, re
     }
     let elapsed = started.elapsed().as_secs_f64();
     samples.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if samples.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1;
-        samples[i] as f64 / 1000.0
-    };
     RunResult {
         rps: (requests - errors) as f64 / elapsed,
         cpu_us: f64::NAN,
-        p50_us: pct(0.50),
-        p99_us: pct(0.99),
+        p50_us: percentile_us(&samples, 0.50),
+        p99_us: percentile_us(&samples, 0.99),
         errors,
         first_error,
     }
@@ -520,78 +358,15 @@ fn free_tcp_port() -> u16 {
         .unwrap_or_else(|e| die(&format!("no free port: {e}")))
 }
 
-/// Compiles bench/socket_echo.c against the C ABI; Err explains why the target is skipped.
-fn build_c_server(o: &Options) -> Result<PathBuf, String> {
-    let header = o.root.join("include/procpool.h");
-    let so = o.lib_dir.join("libprocpool.so");
-    for f in [&header, &so] {
-        if !f.exists() {
-            return Err(format!("{} is missing", f.display()));
-        }
-    }
-    let out_dir = o.lib_dir.join("bench");
-    std::fs::create_dir_all(&out_dir).map_err(|e| format!("mkdir {}: {e}", out_dir.display()))?;
-    let exe = out_dir.join("socket_echo_c");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let output = Command::new(&cc)
-        .args(["-O2", "-Wall", "-Wextra", "-o"])
-        .arg(&exe)
-        .arg(o.root.join("bench/socket_echo.c"))
-        .arg("-I")
-        .arg(o.root.join("include"))
-        .arg("-L")
-        .arg(&o.lib_dir)
-        .arg(format!("-Wl,-rpath,{}", o.lib_dir.display()))
-        .arg("-lprocpool")
-        .output()
-        .map_err(|e| format!("cannot run {cc}: {e}"))?;
-    if !output.status.success() {
-        let err = String::from_utf8_lossy(&output.stderr);
-        let first: Vec<&str> = err.lines().filter(|l| l.contains("error")).take(3).collect();
-        return Err(format!(
-            "bench/socket_echo.c does not compile against include/procpool.h: {}",
-            first.join(" | ")
-        ));
-    }
-    Ok(exe)
-}
-
-fn server_command(o: &Options, target: Target, spec: &str, c_exe: Option<&Path>) -> Command {
-    let workers = o.workers.to_string();
-    match target {
-        Target::Baseline => {
-            let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-            cmd.args(["--baseline-server", spec, &workers]);
-            cmd
-        }
-        Target::C => {
-            let mut cmd = Command::new(c_exe.expect("C server built"));
-            cmd.args([spec, &workers]);
-            cmd
-        }
-        Target::Php => {
-            let mut cmd = Command::new(&o.php);
-            cmd.arg("-d")
-                .arg(format!("extension={}", o.lib_dir.join("libprocpool_php.so").display()))
-                .arg(o.root.join("bench/socket_echo.php"))
-                .args([spec, &workers]);
-            cmd
-        }
-    }
-}
-
-fn start_server(
-    o: &Options,
-    target: Target,
-    transport: Transport,
-    dir: &Path,
-    c_exe: Option<&Path>,
-) -> Result<Server, String> {
+fn start_server(o: &Options, target: Target, transport: Transport, dir: &Path) -> Result<Server, String> {
     let addr = match transport {
         Transport::Tcp => Addr::Tcp(free_tcp_port()),
         Transport::Unix => Addr::Unix(dir.join(format!("{}.sock", target.name()))),
     };
-    let mut child = server_command(o, target, &addr.spec(), c_exe)
+    let args = [addr.spec(), o.workers.to_string()];
+    let mut child = o
+        .setup
+        .command(target, "--baseline-server", "socket_echo.php", &args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -618,36 +393,9 @@ fn start_server(
 }
 
 fn stop_server(mut s: Server) {
-    // SAFETY: signalling the child we spawned (still unreaped, so the pid is ours).
-    unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match s.child.try_wait() {
-            Ok(Some(_)) | Err(_) => break,
-            Ok(None) if Instant::now() > deadline => {
-                eprintln!(
-                    "socket_bench: the {} server ignored SIGTERM for 10 s; SIGKILL",
-                    s.target.name()
-                );
-                let _ = s.child.kill();
-                let _ = s.child.wait();
-                break;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-        }
-    }
+    stop_child(PROG, &format!("{} server", s.target.name()), &mut s.child, false);
     if let Addr::Unix(path) = &s.addr {
         let _ = std::fs::remove_file(path);
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
 
@@ -655,7 +403,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--baseline-server") {
         let spec = args.get(1).unwrap_or_else(|| die("--baseline-server SPEC [WORKERS]"));
-        let workers = args.get(2).map_or(2, |w| parse_num("workers", w));
+        let workers = args.get(2).map_or(2, |w| parse_num(PROG, "workers", w));
         baseline_server(spec, workers);
     }
     let o = parse_options(&args);
@@ -679,37 +427,10 @@ fn main() {
         return;
     }
 
-    let mut targets = o.targets.clone();
-    let mut c_exe = None;
-    if targets.contains(&Target::C) {
-        match build_c_server(&o) {
-            Ok(exe) => c_exe = Some(exe),
-            Err(why) => {
-                println!("C ABI target skipped: {why}");
-                targets.retain(|&t| t != Target::C);
-            }
-        }
-    }
-    if targets.contains(&Target::Php) {
-        let so = o.lib_dir.join("libprocpool_php.so");
-        let php_ok = Command::new(&o.php)
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        let why = if !so.exists() {
-            Some(format!("{} is missing", so.display()))
-        } else if !php_ok {
-            Some(format!("'{}' does not run", o.php))
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            println!("PHP extension target skipped: {why}");
-            targets.retain(|&t| t != Target::Php);
-        }
-    }
+    let mut o = o;
+    let targets = o
+        .setup
+        .usable_targets(&o.targets, "bench/socket_echo.c", "socket_echo_c");
 
     let dir = std::env::temp_dir().join(format!("procpool-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| die(&format!("mkdir {}: {e}", dir.display())));
@@ -723,7 +444,7 @@ fn main() {
     for &transport in &o.transports {
         let mut servers = Vec::new();
         for &target in &targets {
-            match start_server(&o, target, transport, &dir, c_exe.as_deref()) {
+            match start_server(&o, target, transport, &dir) {
                 Ok(s) => {
                     // Warm up: PHP's first calls, page faults, TCP/accept queues.
                     let w = run_load(&s.addr, o.warmup.max(1), o.concurrency, o.payload, false);
@@ -738,14 +459,7 @@ fn main() {
                     }
                     servers.push(s);
                 }
-                Err(why) => {
-                    let label = if target == Target::C {
-                        "C ABI target"
-                    } else {
-                        target.name()
-                    };
-                    println!("{label} skipped over {}: {why}", transport.name());
-                }
+                Err(why) => println!("{} skipped over {}: {why}", target.label(), transport.name()),
             }
         }
         if !servers.iter().any(|s| s.target == Target::Baseline) {
@@ -756,8 +470,7 @@ fn main() {
         }
         let mut results: Vec<Vec<RunResult>> = servers.iter().map(|_| Vec::new()).collect();
         for round in 0..o.rounds {
-            for k in 0..servers.len() {
-                let i = (k + round) % servers.len();
+            for i in rotated(round, servers.len()) {
                 let s = &servers[i];
                 let cpu0 = tree_cpu_ns(s.child.id());
                 let mut r = run_load(&s.addr, o.requests, o.concurrency, o.payload, true);
@@ -801,10 +514,10 @@ fn main() {
                 .find(|(tr, tg, _)| *tr == transport && *tg == t)
                 .map(|(_, _, r)| {
                     (
-                        median(r.iter().map(|x| x.rps).collect()),
-                        median(r.iter().map(|x| x.p50_us).collect()),
-                        median(r.iter().map(|x| x.p99_us).collect()),
-                        median(r.iter().map(|x| x.cpu_us).collect()),
+                        median_of(r, |x| x.rps),
+                        median_of(r, |x| x.p50_us),
+                        median_of(r, |x| x.p99_us),
+                        median_of(r, |x| x.cpu_us),
                         r.iter().map(|x| x.errors).sum::<usize>(),
                     )
                 })
@@ -818,18 +531,8 @@ fn main() {
                 Some((brps, b50, b99, bcpu, _)) => (brps / rps, p50 / b50, p99 / b99, cpu / bcpu),
                 None => (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
             };
-            let goal = match target.goal() {
-                None => String::new(),
-                Some(g) if xr <= g => format!("<= {g:.2}x: met"),
-                Some(g) => {
-                    misses.push(format!(
-                        "{} over {}: {xr:.2}x > {g:.2}x",
-                        target.name(),
-                        transport.name()
-                    ));
-                    format!("<= {g:.2}x: MISSED")
-                }
-            };
+            let over = format!("over {}", transport.name());
+            let goal = goal_text(target.name(), &over, xr, target.goal(C_GOAL), &mut misses);
             println!(
                 "{:<5} {:<9} {:>10.0} {:>10.1} {:>10.1} {:>9.1}   {:>7.2}x {:>7.2}x {:>7.2}x {:>7.2}x   {}{}",
                 transport.name(),
@@ -851,7 +554,5 @@ fn main() {
             );
         }
     }
-    if !misses.is_empty() {
-        println!("\ngoals missed: {}", misses.join("; "));
-    }
+    print_misses(&misses);
 }

@@ -22,9 +22,7 @@ mod common;
 
 use common::*;
 use std::io::BufRead;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -49,41 +47,8 @@ The baseline is always measured (ratios need it). The queues are removed at the 
 const MTYPE_LEN: usize = std::mem::size_of::<libc::c_long>();
 const MAX_MESSAGE: usize = 65536;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Target {
-    Baseline,
-    C,
-    Php,
-}
-
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Baseline => "baseline",
-            Target::C => "c-abi",
-            Target::Php => "php-ext",
-        }
-    }
-    fn goal(self) -> Option<f64> {
-        match self {
-            Target::Baseline => None,
-            Target::C => Some(1.2),
-            Target::Php => Some(2.0),
-        }
-    }
-}
-
-fn say(text: &str) {
-    let mut b = text.as_bytes();
-    while !b.is_empty() {
-        // SAFETY: writing from a live buffer to stdout.
-        let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
-        if n <= 0 {
-            return;
-        }
-        b = &b[n as usize..];
-    }
-}
+/// The goal on the C ABI's slowdown (baseline msg/s ÷ target msg/s); PHP's is 2.0.
+const C_GOAL: f64 = 1.2;
 
 // ---------------------------------------------------------------------------------------------
 // The baseline consumer: W forked processes on a blocking msgrcv.
@@ -97,65 +62,41 @@ extern "C" fn on_term(_: libc::c_int) {
 
 fn baseline_consumer(key: i64, workers: usize) -> ! {
     // SAFETY: plain libc calls in a single-threaded subprocess.
+    let id = unsafe { libc::msgget(key as libc::key_t, 0) };
+    if id < 0 {
+        die(
+            PROG,
+            &format!("baseline: msgget({key:#x}): {}", std::io::Error::last_os_error()),
+        );
+    }
+    // SAFETY: as above; no SA_RESTART, so msgrcv returns EINTR on SIGTERM.
     unsafe {
-        let id = libc::msgget(key as libc::key_t, 0);
-        if id < 0 {
-            die(
-                PROG,
-                &format!("baseline: msgget({key:#x}): {}", std::io::Error::last_os_error()),
-            );
-        }
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = on_term as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        sa.sa_flags = 0; // no SA_RESTART: msgrcv returns EINTR
+        sa.sa_flags = 0;
         libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
-        let mut pids = Vec::new();
-        for w in 0..workers {
-            let pid = libc::fork();
-            if pid < 0 {
-                die(PROG, "fork failed");
-            }
-            if pid > 0 {
-                pids.push(pid);
-                continue;
-            }
-            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-            let mut buf = vec![0u8; MTYPE_LEN + MAX_MESSAGE];
-            let mut count = 0u64;
-            say(&format!("ready {w}\n"));
-            loop {
-                let n = libc::msgrcv(id, buf.as_mut_ptr().cast(), MAX_MESSAGE, 0, libc::MSG_NOERROR);
-                if n < 0 {
-                    if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
-                        && !TERM.load(Ordering::SeqCst)
-                    {
-                        continue;
-                    }
-                    break;
-                }
-                if n == 3 && &buf[MTYPE_LEN..MTYPE_LEN + 3] == b"END" {
-                    say(&format!("end {}\n", mono_ns()));
-                } else {
-                    count += 1;
-                }
-            }
-            say(&format!("count {w} {count}\n"));
-            libc::_exit(0);
-        }
-        let mut sig = 0;
-        libc::sigwait(&set, &mut sig);
-        for &pid in &pids {
-            libc::kill(pid, libc::SIGTERM);
-        }
-        for &pid in &pids {
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
-        }
     }
+    fork_until_term(PROG, workers, |w| {
+        let mut buf = vec![0u8; MTYPE_LEN + MAX_MESSAGE];
+        let mut count = 0u64;
+        say(&format!("ready {w}\n"));
+        loop {
+            // SAFETY: msgrcv into our own buffer, laid out as struct msgbuf.
+            let n = unsafe { libc::msgrcv(id, buf.as_mut_ptr().cast(), MAX_MESSAGE, 0, libc::MSG_NOERROR) };
+            if n < 0 {
+                if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) && !TERM.load(Ordering::SeqCst) {
+                    continue;
+                }
+                break;
+            }
+            if n == 3 && &buf[MTYPE_LEN..MTYPE_LEN + 3] == b"END" {
+                say(&format!("end {}\n", mono_ns()));
+            } else {
+                count += 1;
+            }
+        }
+        say(&format!("count {w} {count}\n"));
+    });
     std::process::exit(0);
 }
 
@@ -240,44 +181,17 @@ struct Options {
     rounds: usize,
     warmup: usize,
     workers: usize,
-    root: PathBuf,
-    lib_dir: PathBuf,
-    php: String,
+    setup: Setup,
 }
 
-fn command(o: &Options, target: Target, key: i64, c_exe: Option<&Path>) -> Command {
-    let (key, workers) = (format!("{key:#x}"), o.workers.to_string());
-    match target {
-        Target::Baseline => {
-            let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-            cmd.args(["--baseline-consumer", &key, &workers]);
-            cmd
-        }
-        Target::C => {
-            let mut cmd = Command::new(c_exe.expect("C target built"));
-            cmd.args([&key, &workers]);
-            cmd
-        }
-        Target::Php => {
-            let mut cmd = Command::new(&o.php);
-            cmd.arg("-d")
-                .arg(format!("extension={}", o.lib_dir.join("libprocpool_php.so").display()))
-                .arg(o.root.join("bench/msgqueue_drain.php"))
-                .args([&key, &workers]);
-            cmd
-        }
-    }
-}
-
-fn start(o: &Options, target: Target, salt: u32, c_exe: Option<&Path>) -> Result<Consumer, String> {
+fn start(o: &Options, target: Target, salt: u32) -> Result<Consumer, String> {
     let queue = Queue::create(salt);
-    let mut child = command(o, target, queue.key, c_exe)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start: {e}"))?;
+    let args = [format!("{:#x}", queue.key), o.workers.to_string()];
+    let mut child = spawn_piped(
+        &mut o
+            .setup
+            .command(target, "--baseline-consumer", "msgqueue_drain.php", &args),
+    )?;
     let stdout = child.stdout.take().expect("piped");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -319,25 +233,7 @@ fn start(o: &Options, target: Target, salt: u32, c_exe: Option<&Path>) -> Result
 /// Stops a consumer (SIGTERM, then SIGKILL of its group after 10 s); returns the sum of its
 /// workers' "count" lines and how many workers reported.
 fn stop(mut c: Consumer) -> (u64, usize) {
-    // SAFETY: signalling the child we spawned (unreaped, so the pid is ours).
-    unsafe { libc::kill(c.child.id() as i32, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match c.child.try_wait() {
-            Ok(Some(_)) | Err(_) => break,
-            Ok(None) if Instant::now() > deadline => {
-                eprintln!(
-                    "{PROG}: the {} consumer ignored SIGTERM for 10 s; SIGKILL",
-                    c.target.name()
-                );
-                break;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-        }
-    }
-    // SAFETY: the process group of the child we spawned (ESRCH when it is gone already).
-    unsafe { libc::kill(-(c.child.id() as i32), libc::SIGKILL) };
-    let _ = c.child.wait();
+    stop_child(PROG, &format!("{} consumer", c.target.name()), &mut c.child, true);
     let (mut total, mut reports) = (0, 0);
     while let Ok(line) = c.lines.recv_timeout(Duration::from_secs(2)) {
         if let Some(n) = line
@@ -396,47 +292,22 @@ fn drain(c: &mut Consumer, n: usize, size: usize) -> Result<RunResult, String> {
 }
 
 fn parse_options(args: &[String]) -> Options {
-    let specs: &[OptSpec] = &[
+    let mut specs = vec![
         ("-n", "--messages", "BENCH_MQ_MESSAGES", "200000"),
         ("-s", "--sizes", "BENCH_MQ_SIZES", "64,8192"),
         ("-t", "--targets", "BENCH_TARGETS", "baseline,c,php"),
         ("-r", "--rounds", "BENCH_ROUNDS", "3"),
         ("-w", "--warmup", "BENCH_WARMUP", "10000"),
         ("", "--workers", "BENCH_WORKERS", "2"),
-        ("", "--root", "BENCH_ROOT", ""),
-        ("", "--lib-dir", "", ""),
-        ("", "--php", "PHP", "php"),
     ];
-    let v = parse_args(PROG, USAGE, args, specs);
-    let mut targets: Vec<Target> = v[2]
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .map(|t| match t.trim() {
-            "baseline" => Target::Baseline,
-            "c" | "c-abi" => Target::C,
-            "php" | "php-ext" => Target::Php,
-            other => die(PROG, &format!("unknown target '{other}' (baseline, c, php)")),
-        })
-        .collect();
-    if !targets.contains(&Target::Baseline) {
-        targets.insert(0, Target::Baseline);
-    }
-    targets.dedup();
+    specs.extend(SETUP_SPECS);
+    let v = parse_args(PROG, USAGE, args, &specs);
+    let targets = Target::parse_list(PROG, &v[2]);
     let sizes: Vec<usize> = v[1]
         .split(',')
         .filter(|s| !s.is_empty())
         .map(|s| parse_num(PROG, "sizes", s.trim()))
         .collect();
-    let root = if v[6].is_empty() {
-        default_root()
-    } else {
-        PathBuf::from(&v[6])
-    };
-    let lib_dir = if v[7].is_empty() {
-        root.join("target/release")
-    } else {
-        PathBuf::from(&v[7])
-    };
     let o = Options {
         messages: parse_num(PROG, "messages", &v[0]),
         sizes,
@@ -444,9 +315,7 @@ fn parse_options(args: &[String]) -> Options {
         rounds: parse_num(PROG, "rounds", &v[3]),
         warmup: parse_num(PROG, "warmup", &v[4]),
         workers: parse_num(PROG, "workers", &v[5]),
-        root,
-        lib_dir,
-        php: v[8].clone(),
+        setup: Setup::from_values(&v[6..]),
     };
     if o.messages == 0 || o.rounds == 0 || o.workers == 0 || o.sizes.is_empty() || o.sizes.contains(&0) {
         die(PROG, "messages, rounds, workers and sizes must be > 0");
@@ -487,23 +356,9 @@ fn main() {
         }
     }
     o.sizes.dedup();
-    let mut targets = o.targets.clone();
-    let mut c_exe = None;
-    if targets.contains(&Target::C) {
-        match build_c(&o.root, &o.lib_dir, "bench/msgqueue_drain.c", "msgqueue_drain_c") {
-            Ok(exe) => c_exe = Some(exe),
-            Err(why) => {
-                println!("C ABI target skipped: {why}");
-                targets.retain(|&t| t != Target::C);
-            }
-        }
-    }
-    if targets.contains(&Target::Php) {
-        if let Some(why) = php_unavailable(&o.php, &o.lib_dir) {
-            println!("PHP extension target skipped: {why}");
-            targets.retain(|&t| t != Target::Php);
-        }
-    }
+    let targets = o
+        .setup
+        .usable_targets(&o.targets, "bench/msgqueue_drain.c", "msgqueue_drain_c");
     println!(
         "msgqueue_bench: {} messages x {} rounds per target and size (+{} warm-up), sizes {:?} B, {} workers per consumer, msgmax {}, msgmnb {}",
         o.messages,
@@ -517,15 +372,12 @@ fn main() {
 
     let mut consumers = Vec::new();
     for (i, &t) in targets.iter().enumerate() {
-        match start(&o, t, i as u32 + 1, c_exe.as_deref()) {
+        match start(&o, t, i as u32 + 1) {
             Ok(mut c) => {
                 let mut ok = true;
                 for &size in &o.sizes {
                     if let Err(why) = drain(&mut c, o.warmup.max(1), size) {
-                        println!(
-                            "{} skipped: warm-up failed: {why}",
-                            if t == Target::C { "C ABI target" } else { t.name() }
-                        );
+                        println!("{} skipped: warm-up failed: {why}", t.label());
                         ok = false;
                         break;
                     }
@@ -536,10 +388,7 @@ fn main() {
                     stop(c);
                 }
             }
-            Err(why) => println!(
-                "{} skipped: {why}",
-                if t == Target::C { "C ABI target" } else { t.name() }
-            ),
+            Err(why) => println!("{} skipped: {why}", t.label()),
         }
     }
     // results[size index][consumer index]
@@ -550,8 +399,7 @@ fn main() {
         .collect();
     for (si, &size) in o.sizes.iter().enumerate() {
         for round in 0..o.rounds {
-            for k in 0..consumers.len() {
-                let i = (k + round) % consumers.len();
+            for i in rotated(round, consumers.len()) {
                 let c = &mut consumers[i];
                 match drain(c, o.messages, size) {
                     Ok(r) => {
@@ -597,18 +445,13 @@ fn main() {
     for (si, &size) in o.sizes.iter().enumerate() {
         let med = |i: usize| -> Option<(f64, f64)> {
             let r = &results[si][i];
-            (!r.is_empty()).then(|| {
-                (
-                    median(r.iter().map(|x| x.rate).collect()),
-                    median(r.iter().map(|x| x.cpu_us).collect()),
-                )
-            })
+            (!r.is_empty()).then(|| (median_of(r, |x| x.rate), median_of(r, |x| x.cpu_us)))
         };
         let base = names.iter().position(|&t| t == Target::Baseline).and_then(med);
         for (i, &t) in names.iter().enumerate() {
             let Some((rate, cpu)) = med(i) else { continue };
             let (x, xcpu) = base.map_or((f64::NAN, f64::NAN), |(br, bc)| (br / rate, cpu / bc));
-            let goal = goal_text(t.name(), &format!("{size} B"), x, t.goal(), &mut misses);
+            let goal = goal_text(t.name(), &format!("{size} B"), x, t.goal(C_GOAL), &mut misses);
             println!(
                 "{:>5} B {:<9} {rate:>12.0} {cpu:>11.2}   {x:>6.2}x {xcpu:>6.2}x   {goal}",
                 size,
@@ -616,7 +459,5 @@ fn main() {
             );
         }
     }
-    if !misses.is_empty() {
-        println!("\ngoals missed: {}", misses.join("; "));
-    }
+    print_misses(&misses);
 }

@@ -21,9 +21,6 @@ mod common;
 
 use common::*;
 use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PROG: &str = "unixsock_bench";
@@ -48,70 +45,20 @@ and case. The baseline is always measured (ratios need it).
 const HEADER_LEN: usize = 32;
 const CHUNK_PAYLOAD: usize = 64 * 1024 - HEADER_LEN;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Target {
-    Baseline,
-    C,
-    Php,
-}
-
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Baseline => "baseline",
-            Target::C => "c-abi",
-            Target::Php => "php-ext",
-        }
-    }
-    fn goal(self) -> Option<f64> {
-        match self {
-            Target::Baseline => None,
-            Target::C => Some(1.2),
-            Target::Php => Some(2.0),
-        }
-    }
-}
+/// The goal on the C ABI's slowdown (baseline rate ÷ target rate); PHP's is 2.0.
+const C_GOAL: f64 = 1.2;
 
 // ---------------------------------------------------------------------------------------------
 // The baseline: raw SOCK_DGRAM socketpairs between two forked processes.
 // ---------------------------------------------------------------------------------------------
-
-fn say(text: &str) {
-    let mut b = text.as_bytes();
-    while !b.is_empty() {
-        // SAFETY: writing from a live buffer to stdout.
-        let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
-        if n <= 0 {
-            return;
-        }
-        b = &b[n as usize..];
-    }
-}
 
 fn self_cpu_ns() -> u64 {
     cpu_ns_of("self")
 }
 
 fn send_dgram(fd: i32, header: &[u8], payload: &[u8]) {
-    let iov = [
-        libc::iovec {
-            iov_base: header.as_ptr() as *mut _,
-            iov_len: header.len(),
-        },
-        libc::iovec {
-            iov_base: payload.as_ptr() as *mut _,
-            iov_len: payload.len(),
-        },
-    ];
     loop {
-        // SAFETY: sendmsg over live buffers.
-        let n = unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = iov.as_ptr() as *mut _;
-            msg.msg_iovlen = 2;
-            libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL)
-        };
-        if n >= 0 {
+        if sendmsg2(fd, header, payload) >= 0 {
             return;
         }
         if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
@@ -269,9 +216,7 @@ struct Options {
     targets: Vec<Target>,
     rounds: usize,
     cases: Vec<bool>, // bus? (false: small, true: big)
-    root: PathBuf,
-    lib_dir: PathBuf,
-    php: String,
+    setup: Setup,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -285,30 +230,6 @@ struct RunResult {
     cpu_us: f64,
 }
 
-fn command(o: &Options, target: Target, c_exe: Option<&Path>, n: usize, size: usize, bus: bool) -> Command {
-    let args = [n.to_string(), size.to_string(), (bus as u8).to_string()];
-    match target {
-        Target::Baseline => {
-            let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-            cmd.arg("--baseline-pair").args(args);
-            cmd
-        }
-        Target::C => {
-            let mut cmd = Command::new(c_exe.expect("C target built"));
-            cmd.args(args);
-            cmd
-        }
-        Target::Php => {
-            let mut cmd = Command::new(&o.php);
-            cmd.arg("-d")
-                .arg(format!("extension={}", o.lib_dir.join("libprocpool_php.so").display()))
-                .arg(o.root.join("bench/unixsock_pair.php"))
-                .args(args);
-            cmd
-        }
-    }
-}
-
 fn field(line: &str, key: &str) -> Option<u64> {
     line.split_whitespace().find_map(|kv| {
         kv.strip_prefix(key)
@@ -317,21 +238,9 @@ fn field(line: &str, key: &str) -> Option<u64> {
     })
 }
 
-fn run_one(
-    o: &Options,
-    target: Target,
-    c_exe: Option<&Path>,
-    n: usize,
-    size: usize,
-    bus: bool,
-) -> Result<RunResult, String> {
-    let mut child = command(o, target, c_exe, n, size, bus)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start: {e}"))?;
+fn run_one(o: &Options, target: Target, n: usize, size: usize, bus: bool) -> Result<RunResult, String> {
+    let args = [n.to_string(), size.to_string(), (bus as u8).to_string()];
+    let mut child = spawn_piped(&mut o.setup.command(target, "--baseline-pair", "unixsock_pair.php", &args))?;
     let mut stdout = child.stdout.take().expect("piped");
     let reader = std::thread::spawn(move || {
         let mut s = String::new();
@@ -379,7 +288,7 @@ fn run_one(
 }
 
 fn parse_options(args: &[String]) -> Options {
-    let specs: &[OptSpec] = &[
+    let mut specs = vec![
         ("-n", "--messages", "BENCH_UNIX_MESSAGES", "200000"),
         ("-m", "--big-messages", "BENCH_UNIX_BIG_MESSAGES", "1000"),
         ("", "--small", "", "64"),
@@ -387,26 +296,11 @@ fn parse_options(args: &[String]) -> Options {
         ("-t", "--targets", "BENCH_TARGETS", "baseline,c,php"),
         ("-r", "--rounds", "BENCH_ROUNDS", "5"),
         ("", "--cases", "", "small,big"),
-        ("", "--root", "BENCH_ROOT", ""),
-        ("", "--lib-dir", "", ""),
-        ("", "--php", "PHP", "php"),
     ];
-    let v = parse_args(PROG, USAGE, args, specs);
+    specs.extend(SETUP_SPECS);
+    let v = parse_args(PROG, USAGE, args, &specs);
     let num = |i: usize, what| parse_num(PROG, what, &v[i]);
-    let mut targets: Vec<Target> = v[4]
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .map(|t| match t.trim() {
-            "baseline" => Target::Baseline,
-            "c" | "c-abi" => Target::C,
-            "php" | "php-ext" => Target::Php,
-            other => die(PROG, &format!("unknown target '{other}' (baseline, c, php)")),
-        })
-        .collect();
-    if !targets.contains(&Target::Baseline) {
-        targets.insert(0, Target::Baseline);
-    }
-    targets.dedup();
+    let targets = Target::parse_list(PROG, &v[4]);
     let cases = v[6]
         .split(',')
         .filter(|c| !c.is_empty())
@@ -416,16 +310,6 @@ fn parse_options(args: &[String]) -> Options {
             other => die(PROG, &format!("unknown case '{other}' (small, big)")),
         })
         .collect();
-    let root = if v[7].is_empty() {
-        default_root()
-    } else {
-        PathBuf::from(&v[7])
-    };
-    let lib_dir = if v[8].is_empty() {
-        root.join("target/release")
-    } else {
-        PathBuf::from(&v[8])
-    };
     let o = Options {
         small_n: num(0, "messages"),
         big_n: num(1, "big-messages"),
@@ -434,9 +318,7 @@ fn parse_options(args: &[String]) -> Options {
         targets,
         rounds: num(5, "rounds"),
         cases,
-        root,
-        lib_dir,
-        php: v[9].clone(),
+        setup: Setup::from_values(&v[7..]),
     };
     if o.small_n == 0 || o.big_n == 0 || o.small == 0 || o.big == 0 || o.rounds == 0 {
         die(PROG, "message counts, sizes and rounds must be > 0");
@@ -469,24 +351,10 @@ fn main() {
         };
         baseline_pair(get(1), get(2), get(3) != 0);
     }
-    let o = parse_options(&args);
-    let mut targets = o.targets.clone();
-    let mut c_exe = None;
-    if targets.contains(&Target::C) {
-        match build_c(&o.root, &o.lib_dir, "bench/unixsock_pair.c", "unixsock_pair_c") {
-            Ok(exe) => c_exe = Some(exe),
-            Err(why) => {
-                println!("C ABI target skipped: {why}");
-                targets.retain(|&t| t != Target::C);
-            }
-        }
-    }
-    if targets.contains(&Target::Php) {
-        if let Some(why) = php_unavailable(&o.php, &o.lib_dir) {
-            println!("PHP extension target skipped: {why}");
-            targets.retain(|&t| t != Target::Php);
-        }
-    }
+    let mut o = parse_options(&args);
+    let targets = o
+        .setup
+        .usable_targets(&o.targets, "bench/unixsock_pair.c", "unixsock_pair_c");
     println!(
         "unixsock_bench: worker 0 -> worker 1, {} x {} B (no bus) and {} x {} B (message bus) per run, {} rounds, targets {}",
         o.small_n,
@@ -503,19 +371,15 @@ fn main() {
         let case = case_name(size, bus);
         let mut live = Vec::new();
         for &t in &targets {
-            match run_one(&o, t, c_exe.as_deref(), (n / 10).max(1), size, bus) {
+            match run_one(&o, t, (n / 10).max(1), size, bus) {
                 Ok(_) => live.push(t),
-                Err(why) => {
-                    let label = if t == Target::C { "C ABI target" } else { t.name() };
-                    println!("{label} skipped for {case}: warm-up failed: {why}");
-                }
+                Err(why) => println!("{} skipped for {case}: warm-up failed: {why}", t.label()),
             }
         }
         let mut results: Vec<Vec<RunResult>> = live.iter().map(|_| Vec::new()).collect();
         for round in 0..o.rounds {
-            for k in 0..live.len() {
-                let i = (k + round) % live.len();
-                match run_one(&o, live[i], c_exe.as_deref(), n, size, bus) {
+            for i in rotated(round, live.len()) {
+                match run_one(&o, live[i], n, size, bus) {
                     Ok(r) => {
                         println!(
                             "  round {} {:<12} {:<8} {:>10.0} msg/s {:>9.1} MB/s  {:>7.3} s  cpu {:>8.2} us/msg",
@@ -558,9 +422,9 @@ fn main() {
                 .find(|(b, tg, r)| *b == bus && *tg == t && !r.is_empty())
                 .map(|(_, _, r)| {
                     (
-                        median(r.iter().map(|x| x.rate).collect()),
-                        median(r.iter().map(|x| x.mbps).collect()),
-                        median(r.iter().map(|x| x.cpu_us).collect()),
+                        median_of(r, |x| x.rate),
+                        median_of(r, |x| x.mbps),
+                        median_of(r, |x| x.cpu_us),
                     )
                 })
         };
@@ -568,14 +432,12 @@ fn main() {
         for &t in &targets {
             let Some((rate, mbps, cpu)) = med(t) else { continue };
             let (x, xcpu) = base.map_or((f64::NAN, f64::NAN), |(br, _, bc)| (br / rate, cpu / bc));
-            let goal = goal_text(t.name(), &case, x, t.goal(), &mut misses);
+            let goal = goal_text(t.name(), &case, x, t.goal(C_GOAL), &mut misses);
             println!(
                 "{case:<14} {:<9} {rate:>12.0} {mbps:>10.1} {cpu:>11.3}   {x:>6.2}x {xcpu:>6.2}x   {goal}",
                 t.name()
             );
         }
     }
-    if !misses.is_empty() {
-        println!("\ngoals missed: {}", misses.join("; "));
-    }
+    print_misses(&misses);
 }
