@@ -200,7 +200,7 @@ fn run_manager(
         }
         reap_children(&mut supervisor, &mut ops);
         supervisor.tick(&mut ops);
-        if ipc.queue_id.is_some() {
+        if matches!(config.ipc_mode, IpcMode::MsgQueue | IpcMode::UnixSock) {
             next_resignal = resignal_waiting_workers(&supervisor, &mut ops, next_resignal);
         }
     }
@@ -216,11 +216,12 @@ fn end_if_forked_copy(manager_pid: u32) {
     }
 }
 
-/// How often a stopping MSGQUEUE worker still blocked in msgrcv is sent SIGTERM again.
+/// How often a stopping worker still blocked in msgrcv (MSGQUEUE) or in a raw pipe read
+/// (UNIXSOCK `Process::read`, `Socket::recv`) is sent SIGTERM again.
 const RESIGNAL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// msgrcv cannot be woken like poll(): a SIGTERM that lands after the worker's last look at its
-/// flag and before it blocks would be missed. So stopping workers that are still waiting get SIGTERM
+/// msgrcv, and reads the script makes itself, cannot watch the worker's wake pipe: a SIGTERM that
+/// lands after the worker's last look at its flag and before it blocks would be missed. So stopping workers that are still waiting get SIGTERM
 /// again, every RESIGNAL_INTERVAL, until they exit. Workers busy in `Message` are left alone.
 fn resignal_waiting_workers(supervisor: &Supervisor, ops: &mut ForkOps, next: Option<Instant>) -> Option<Instant> {
     let stopping = supervisor.stopping();

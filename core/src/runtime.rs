@@ -324,9 +324,21 @@ impl Context {
     /// waiting up to `timeout` (None: no limit). None when nothing came or a signal interrupted.
     pub fn pipe_read(&self, id: usize, size: usize, timeout: Option<std::time::Duration>) -> Result<Option<Vec<u8>>> {
         let fd = self.raw_pipe(id)?;
+        // A worker asked to stop waits for nothing more; while it waits it is marked waiting, so
+        // the manager's re-sent SIGTERM interrupts the wait (see manager.rs).
+        if crate::worker_signals::term_requested() {
+            return Ok(None);
+        }
         let mut buf = vec![0u8; size];
         let timeout_ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
-        Ok(unixsock::receive(fd, &mut buf, timeout_ms)?.map(|n| {
+        set_waiting(true);
+        let received = if crate::worker_signals::term_requested() {
+            Ok(None)
+        } else {
+            unixsock::receive(fd, &mut buf, timeout_ms)
+        };
+        set_waiting(false);
+        Ok(received?.map(|n| {
             buf.truncate(n);
             buf
         }))

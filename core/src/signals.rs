@@ -91,13 +91,19 @@ impl Drop for ManagerSignals {
     }
 }
 
-/// In a freshly forked worker: default dispositions and an empty mask, so the worker's own
-/// signal handling (e.g. PHP's pcntl_signal) behaves as in a plain process.
+/// In a freshly forked worker, first step: default dispositions, so the worker's own signal
+/// handling (e.g. PHP's pcntl_signal) behaves as in a plain process. The manager's signals stay
+/// blocked (the mask is inherited) until `unblock_for_worker`, so that a SIGTERM sent right after
+/// the fork waits for the worker's own handler instead of killing it half set up.
 pub fn reset_for_worker() {
     for sig in WORKER_DEFAULT_SIGNALS {
         // SAFETY: installing SIG_DFL runs no code of ours in signal context.
         let _ = unsafe { signal::signal(sig, SigHandler::SigDfl) };
     }
+}
+
+/// In a freshly forked worker, once its handlers are in place: an empty mask.
+pub fn unblock_for_worker() {
     let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 }
 

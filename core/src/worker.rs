@@ -56,6 +56,7 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i
     } else {
         None
     };
+    signals::unblock_for_worker();
     if let Outcome::Fatal { exit_code } = handler.on_worker_start(&ctx, worker_id) {
         return exit_code;
     }
