@@ -20,6 +20,8 @@ mod control;
 pub mod error;
 mod fd;
 pub mod frame;
+#[cfg(test)]
+mod fuzz_inputs;
 pub mod handler;
 pub mod ipc;
 pub mod listener;

@@ -4,6 +4,7 @@
 //! so it can see how much the reassembler holds.
 
 use super::Reassembler;
+use crate::fuzz_inputs::{random_inputs, regressions};
 
 #[allow(dead_code, unused_imports)]
 mod checks {
@@ -17,36 +18,6 @@ impl checks::Hooks for WhiteBox {
     fn bus_held(reassembler: &Reassembler) -> Option<usize> {
         Some(reassembler.partials.values().map(|p| p.data.capacity()).sum())
     }
-}
-
-fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/regressions")
-        .join(target);
-    let mut inputs: Vec<(String, Vec<u8>)> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file())
-            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    inputs.sort();
-    inputs
-}
-
-fn random_inputs(seed: u64, count: usize, max_len: usize) -> impl Iterator<Item = Vec<u8>> {
-    let mut state = seed | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    (0..count).map(move |_| {
-        let len = (next() as usize) % (max_len + 1);
-        (0..len).map(|_| next() as u8).collect()
-    })
 }
 
 #[test]

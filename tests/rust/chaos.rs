@@ -562,6 +562,45 @@ fn queued(id: i32) -> u64 {
     ds.msg_qnum as u64
 }
 
+/// Sends numbered messages (`<prefix><n>`), two per ms, to queue `id` until `finish`.
+struct QueueSender {
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicUsize>,
+    thread: thread::JoinHandle<()>,
+}
+
+impl QueueSender {
+    fn start(id: i32, prefix: &'static str) -> QueueSender {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let thread = {
+            let (stop, sent) = (stop.clone(), sent.clone());
+            thread::spawn(move || {
+                let mut i = 0usize;
+                while !stop.load(Ordering::SeqCst) {
+                    assert!(
+                        send_msg(id, format!("{prefix}{i}").as_bytes(), Duration::from_secs(10)),
+                        "msgsnd #{i}"
+                    );
+                    i += 1;
+                    sent.store(i, Ordering::SeqCst);
+                    if i.is_multiple_of(2) {
+                        thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            })
+        };
+        QueueSender { stop, sent, thread }
+    }
+
+    /// Stops sending; returns how many messages were sent.
+    fn finish(self) -> usize {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.join().unwrap();
+        self.sent.load(Ordering::SeqCst)
+    }
+}
+
 /// IPC_MSGQUEUE (a keyed queue): this test sends numbered messages, two per ms, while the killer
 /// runs; then it stops sending, lets the queue drain and checks: no duplicate, missing <= kills.
 #[test]
@@ -570,29 +609,9 @@ fn chaos_msgqueue() {
     let mut pool = PoolProc::spawn("msgqueue", "log", &[("CHAOS_KEY", key.0.to_string())]);
     pool.wait_started();
     let id = queue_of(key.0).expect("the pool's queue");
-    let stop = Arc::new(AtomicBool::new(false));
-    let sent = Arc::new(AtomicUsize::new(0));
-    let sender = {
-        let (stop, sent) = (stop.clone(), sent.clone());
-        thread::spawn(move || {
-            let mut i = 0usize;
-            while !stop.load(Ordering::SeqCst) {
-                assert!(
-                    send_msg(id, format!("q{i}").as_bytes(), Duration::from_secs(10)),
-                    "msgsnd #{i}"
-                );
-                i += 1;
-                sent.store(i, Ordering::SeqCst);
-                if i.is_multiple_of(2) {
-                    thread::sleep(Duration::from_millis(1));
-                }
-            }
-        })
-    };
+    let sender = QueueSender::start(id, "q");
     let report = run_chaos(&pool, chaos_duration(), 3, None);
-    stop.store(true, Ordering::SeqCst);
-    sender.join().unwrap();
-    let sent = sent.load(Ordering::SeqCst);
+    let sent = sender.finish();
     let until = Instant::now() + Duration::from_secs(20);
     while queued(id) > 0 {
         assert!(Instant::now() < until, "the queue does not drain: {} left", queued(id));
@@ -763,28 +782,9 @@ fn chaos_kills_during_reloads() {
     );
     pool.wait_started();
     let id = queue_of(key.0).expect("the pool's queue");
-    let stop = Arc::new(AtomicBool::new(false));
-    let sent = Arc::new(AtomicUsize::new(0));
-    let sender = {
-        let (stop, sent) = (stop.clone(), sent.clone());
-        thread::spawn(move || {
-            let mut i = 0usize;
-            while !stop.load(Ordering::SeqCst) {
-                assert!(
-                    send_msg(id, format!("r{i}").as_bytes(), Duration::from_secs(10)),
-                    "msgsnd #{i}"
-                );
-                i += 1;
-                sent.store(i, Ordering::SeqCst);
-                if i.is_multiple_of(2) {
-                    thread::sleep(Duration::from_millis(1));
-                }
-            }
-        })
-    };
+    let sender = QueueSender::start(id, "r");
     let report = run_chaos(&pool, chaos_duration() / 2, 5, Some(Duration::from_millis(300)));
-    stop.store(true, Ordering::SeqCst);
-    sender.join().unwrap();
+    let sent = sender.finish();
     let log_count = |p: &PoolProc, what: &str| {
         p.snapshot()
             .iter()
@@ -801,7 +801,6 @@ fn chaos_kills_during_reloads() {
         );
         thread::sleep(Duration::from_millis(20));
     }
-    let sent = sent.load(Ordering::SeqCst);
     let until = Instant::now() + Duration::from_secs(20);
     while queued(id) > 0 {
         assert!(Instant::now() < until, "the queue does not drain: {} left", queued(id));
