@@ -27,16 +27,16 @@ $pool->on('Start', function (Pool $pool) use ($key) {
 });
 
 $pool->on('WorkerStart', function (Pool $pool, int $workerId) {
-    echo "[worker #$workerId pid ", posix_getpid(), "] ready\n";
+    echo "[worker #$workerId pid " . posix_getpid() . "] ready\n";
 });
 
 $pool->on('Message', function (Pool $pool, string $data) {
     $shown = preg_match('//u', $data) && !preg_match('/[\x00-\x1f\x7f]/', $data) ? $data : 'hex:' . bin2hex($data);
-    echo "[worker #{$pool->workerId} pid ", posix_getpid(), "] handled (", strlen($data), " bytes): $shown\n";
+    echo "[worker #{$pool->workerId} pid " . posix_getpid() . "] handled (" . strlen($data) . " bytes): $shown\n";
 });
 
 $pool->on('WorkerStop', function (Pool $pool, int $workerId) {
-    echo "[worker #$workerId pid ", posix_getpid(), "] stopped\n";
+    echo "[worker #$workerId pid " . posix_getpid() . "] stopped\n";
 });
 
 $pool->on('Shutdown', function (Pool $pool) {
