@@ -113,6 +113,16 @@ typedef enum {
    * asks the worker to stop, so return from WorkerStart). Nothing was received.
    */
   PROCPOOL_ERR_INTERRUPTED = 8,
+  /**
+   * The call would have had to wait and this caller never waits: `procpool_send_message` from the
+   * manager found the destination's buffer full, or a stopping worker's send could not finish.
+   * Nothing was sent; try again later.
+   */
+  PROCPOOL_ERR_WOULD_BLOCK = 9,
+  /**
+   * The pool's System V message queue was removed (e.g. with `ipcrm`) while the pool used it.
+   */
+  PROCPOOL_ERR_QUEUE_GONE = 10,
 } procpool_result;
 
 /**
@@ -315,7 +325,7 @@ void procpool_pool_free(procpool_pool *pool);
  * they are sent SIGKILL. 0 means never force. Default 3.
  *
  * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is negative, NaN or
- * too large; `PROCPOOL_ERR_STATE` once the pool was started.
+ * above one year (31536000); `PROCPOOL_ERR_STATE` once the pool was started.
  */
 procpool_result procpool_pool_set_max_wait_time(procpool_pool *pool, double seconds);
 
@@ -346,10 +356,43 @@ procpool_result procpool_pool_set_log_level(procpool_pool *pool, int32_t level);
  * (Beyond Swoole, which waits forever: a silent client would hold a worker.)
  *
  * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
- * greater than 0 (or too large); `PROCPOOL_ERR_STATE` once the pool was started.
+ * greater than 0 and at most one year (31536000); `PROCPOOL_ERR_STATE` once the pool was started.
  */
 procpool_result procpool_pool_set_read_timeout(procpool_pool *pool,
                                                double seconds);
+
+/**
+ * Sets `header_timeout` (PROCPOOL_IPC_SOCKET): how long, in seconds, a new connection may take to
+ * send the 4-byte length header of its request before the worker closes it. Default 5. An idle
+ * connection therefore costs a worker nothing but one of its `max_connections` slots, for that long.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
+ * greater than 0 and at most one year (31536000); `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_header_timeout(procpool_pool *pool,
+                                                 double seconds);
+
+/**
+ * Sets `max_connections` (PROCPOOL_IPC_SOCKET): how many connections one worker holds at once while
+ * it reads their requests or writes their replies. A worker at the limit stops accepting; the kernel
+ * backlog and the other workers take the load. Default 256.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `count` is 0 or above 65536;
+ * `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_max_connections(procpool_pool *pool,
+                                                  uint32_t count);
+
+/**
+ * PROCPOOL_IPC_MSGQUEUE: allows an existing queue that a user other than the pool's may write to
+ * (owned by another uid, or with group/other write bits beyond the pool's permissions). Off by
+ * default: a pool running as root then refuses to start on such a queue, any other pool warns once.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
+ * or was started.
+ */
+procpool_result procpool_pool_set_msgqueue_allow_foreign(procpool_pool *pool,
+                                                         bool allow);
 
 /**
  * PROCPOOL_IPC_MSGQUEUE: sets the System V key of the pool's message queue (Swoole's `$msgqueue_key`).
@@ -540,12 +583,13 @@ procpool_result procpool_pool_set_message_bus(procpool_pool *pool,
  *
  * Blocking: in a worker, waits while the destination's socket buffer is full (nothing is dropped);
  * a worker sending to itself must not send more than its buffer holds before it returns to its loop.
- * In the manager it never waits: a full buffer is `PROCPOOL_ERR_STATE` (the message says "full";
- * with the bus, the chunks already sent are dropped by the receiver later). Try again later.
+ * In the manager it never waits: a full buffer is `PROCPOOL_ERR_WOULD_BLOCK` (with the bus, the
+ * chunks already sent are dropped by the receiver later). Try again later.
  *
  * Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_STATE` if no
- * PROCPOOL_IPC_UNIXSOCK pool runs in this process, the manager found the buffer full, or a worker's
- * wait was interrupted by SIGTERM (it is stopping); `PROCPOOL_ERR_INVALID_ARGUMENT` if
+ * PROCPOOL_IPC_UNIXSOCK pool runs in this process; `PROCPOOL_ERR_WOULD_BLOCK` if the manager found
+ * the buffer full, or a worker's wait was interrupted by SIGTERM (it is stopping);
+ * `PROCPOOL_ERR_INVALID_ARGUMENT` if
  * `dst_worker_id >= worker_num`, or, without the message bus, the message does not fit in one
  * datagram; `PROCPOOL_ERR_SYSTEM` if sendmsg(2) failed otherwise.
  *

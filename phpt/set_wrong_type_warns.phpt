@@ -18,5 +18,5 @@ Warning: ProcPool\Pool::set(): 'max_package_size' must be an int, array given; i
 
 Warning: ProcPool\Pool::set(): 'enable_message_bus' must be a bool, string given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds >= 0, -1 given; ignored in %s on line %d
+Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, -1 given; ignored in %s on line %d
 done

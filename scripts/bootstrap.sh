@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing procpool needs and a fresh machine may lack:
-# PHP 8.2 CLI + headers (php-config, run-tests.php), libclang (for ext-php-rs's bindgen), a C compiler.
+# PHP 8.2 CLI + headers (php-config, run-tests.php), libclang (for ext-php-rs's bindgen), a C compiler,
+# pkg-config.
 # Does nothing when everything is there. Called by `make demo` and `make test`.
 set -euo pipefail
 
@@ -9,8 +10,12 @@ command -v php >/dev/null 2>&1 || missing+=(php8.2-cli)
 if ! command -v php-config >/dev/null 2>&1 || [ ! -f "$(php-config --extension-dir 2>/dev/null)/build/run-tests.php" ]; then
   missing+=(php8.2-dev)
 fi
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+# bindgen loads libclang.so or libclang-N.so; libclang-cpp (pulled in by other packages) does not count.
+compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null \
+  || compgen -G '/usr/lib/x86_64-linux-gnu/libclang-[0-9]*.so*' >/dev/null || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+# The install test (tests/install) builds a C program with pkg-config's flags for procpool.pc.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -16,8 +16,14 @@ echo "=== 2/2: a SWOOLE_IPC_SOCKET pool answering requests (examples/php/socket_
 sock="$(mktemp -u "${TMPDIR:-/tmp}/procpool-demo-XXXXXX.sock")"
 "${php_ext[@]}" -d display_errors=stderr examples/php/socket_server.php "unix:$sock" &
 server=$!
-# A watchdog, so a hung server cannot hang `make demo`.
-( sleep 60; kill -KILL "$server" 2>/dev/null ) &
+# A watchdog, so a hung server cannot hang `make demo`. Ending it (below) also ends its sleep, and it
+# writes nowhere, so nothing of it outlives the demo or holds a pipe open (`make demo | tail`).
+(
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep 60 &
+    sleeper=$!
+    wait "$sleeper" && kill -KILL "$server" 2>/dev/null
+) </dev/null >/dev/null 2>&1 &
 watchdog=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 echo "--- client: php examples/php/socket_client.php unix:$sock (plain PHP, one connection per request)"
@@ -27,5 +33,6 @@ kill -TERM "$server"
 status=0
 wait "$server" || status=$?
 kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || true
 echo "--- server exited with status $status; socket file left behind: $([ -e "$sock" ] && echo yes || echo no)"
 exit "$status"

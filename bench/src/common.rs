@@ -344,7 +344,8 @@ pub fn sendmsg2(fd: i32, a: &[u8], b: &[u8]) -> isize {
             iov_len: b.len(),
         },
     ];
-    // SAFETY: sendmsg over live buffers, which it only reads.
+    // SAFETY: an all-zero msghdr is valid (no address, no control data); sendmsg only reads the two
+    // iovecs, which point into `a` and `b`, both live for the call.
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = iov.as_ptr() as *mut _;

@@ -239,6 +239,10 @@ enum Conn {
     Unix(UnixStream),
 }
 
+/// A connected stream, read and written through one `&mut` (no fd duplicated).
+trait Stream: Read + Write {}
+impl<T: Read + Write> Stream for T {}
+
 impl Conn {
     fn connect(addr: &Addr) -> std::io::Result<Conn> {
         Ok(match addr {
@@ -246,19 +250,10 @@ impl Conn {
             Addr::Unix(path) => Conn::Unix(UnixStream::connect(path)?),
         })
     }
-    fn stream(&mut self) -> (&mut dyn Read, &mut dyn Write) {
+    fn stream(&mut self) -> &mut dyn Stream {
         match self {
-            Conn::Tcp(s) => {
-                let r: *mut TcpStream = s;
-                // SAFETY: Read and Write on the same stream are used one after the other, never
-                // concurrently; this only avoids duplicating the fd.
-                (unsafe { &mut *r }, s)
-            }
-            Conn::Unix(s) => {
-                let r: *mut UnixStream = s;
-                // SAFETY: as above.
-                (unsafe { &mut *r }, s)
-            }
+            Conn::Tcp(s) => s,
+            Conn::Unix(s) => s,
         }
     }
 }
@@ -266,9 +261,9 @@ impl Conn {
 /// One request: connect, send the frame, read the reply frame, check it, close.
 fn one_request(addr: &Addr, frame: &[u8], reply: &mut [u8]) -> Result<(), String> {
     let mut conn = Conn::connect(addr).map_err(|e| format!("connect: {e}"))?;
-    let (r, w) = conn.stream();
-    w.write_all(frame).map_err(|e| format!("send: {e}"))?;
-    r.read_exact(reply).map_err(|e| format!("recv: {e}"))?;
+    let stream = conn.stream();
+    stream.write_all(frame).map_err(|e| format!("send: {e}"))?;
+    stream.read_exact(reply).map_err(|e| format!("recv: {e}"))?;
     if reply != frame {
         return Err("the reply is not the echo of the request".into());
     }

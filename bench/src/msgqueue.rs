@@ -69,7 +69,8 @@ fn baseline_consumer(key: i64, workers: usize) -> ! {
             &format!("baseline: msgget({key:#x}): {}", std::io::Error::last_os_error()),
         );
     }
-    // SAFETY: as above; no SA_RESTART, so msgrcv returns EINTR on SIGTERM.
+    // SAFETY: an all-zero sigaction is valid (empty mask, no flags); the handler only stores to an atomic,
+    // which is async-signal-safe. No SA_RESTART, so msgrcv returns EINTR on SIGTERM.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = on_term as extern "C" fn(libc::c_int) as libc::sighandler_t;

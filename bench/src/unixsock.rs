@@ -63,7 +63,7 @@ fn send_dgram(fd: i32, header: &[u8], payload: &[u8]) {
         }
         if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             say(&format!("baseline: sendmsg: {}\n", std::io::Error::last_os_error()));
-            // SAFETY: leaving the forked child.
+            // SAFETY: _exit(2) has no preconditions; the forked child leaves without running the parent's destructors.
             unsafe { libc::_exit(1) };
         }
     }
@@ -98,7 +98,7 @@ fn recv_message(fd: i32, buf: &mut [u8], msg: &mut Vec<u8>, bus: bool) {
                 continue;
             }
             say(&format!("baseline: recv: {}\n", std::io::Error::last_os_error()));
-            // SAFETY: leaving the forked child.
+            // SAFETY: _exit(2) has no preconditions; the forked child leaves without running the parent's destructors.
             unsafe { libc::_exit(1) };
         }
         let n = n as usize;
@@ -195,7 +195,7 @@ fn baseline_pair(n: usize, size: usize, bus: bool) -> ! {
     let mut code = 0;
     for pid in pids {
         let mut status = 0;
-        // SAFETY: reaping our children.
+        // SAFETY: waitpid(2) only writes the exit status into `status`, a live c_int of ours.
         unsafe { libc::waitpid(pid, &mut status, 0) };
         if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
             code = 1;

@@ -10,10 +10,41 @@ use crate::fd::set_nonblocking;
 pub enum Notice {
     /// The process `pid`, worker `worker_id`, has left the pool (`detach()`).
     Detached { pid: i32, worker_id: usize },
+    /// A MSGQUEUE worker found the queue `queue_id` removed.
+    QueueGone { queue_id: i32 },
 }
 
 const NOTICE_SIZE: usize = 12;
 const KIND_DETACHED: u32 = 1;
+const KIND_QUEUE_GONE: u32 = 2;
+
+impl Notice {
+    fn encode(self) -> [u8; NOTICE_SIZE] {
+        let (kind, a, b) = match self {
+            Notice::Detached { pid, worker_id } => (KIND_DETACHED, pid, worker_id as u32),
+            Notice::QueueGone { queue_id } => (KIND_QUEUE_GONE, queue_id, 0),
+        };
+        let mut buf = [0u8; NOTICE_SIZE];
+        buf[0..4].copy_from_slice(&kind.to_ne_bytes());
+        buf[4..8].copy_from_slice(&a.to_ne_bytes());
+        buf[8..12].copy_from_slice(&b.to_ne_bytes());
+        buf
+    }
+
+    fn decode(chunk: &[u8]) -> Option<Notice> {
+        let word = |at: usize| u32::from_ne_bytes([chunk[at], chunk[at + 1], chunk[at + 2], chunk[at + 3]]);
+        match word(0) {
+            KIND_DETACHED => Some(Notice::Detached {
+                pid: word(4) as i32,
+                worker_id: word(8) as usize,
+            }),
+            KIND_QUEUE_GONE => Some(Notice::QueueGone {
+                queue_id: word(4) as i32,
+            }),
+            _ => None,
+        }
+    }
+}
 
 pub struct ControlPipe {
     pub read: OwnedFd,
@@ -37,11 +68,7 @@ impl ControlPipe {
 }
 
 pub fn send(write_fd: RawFd, notice: Notice) -> Result<()> {
-    let Notice::Detached { pid, worker_id } = notice;
-    let mut buf = [0u8; NOTICE_SIZE];
-    buf[0..4].copy_from_slice(&KIND_DETACHED.to_ne_bytes());
-    buf[4..8].copy_from_slice(&pid.to_ne_bytes());
-    buf[8..12].copy_from_slice(&(worker_id as u32).to_ne_bytes());
+    let buf = notice.encode();
     loop {
         // SAFETY: writing our own buffer to a pipe fd.
         let n = unsafe { libc::write(write_fd, buf.as_ptr().cast(), NOTICE_SIZE) };
@@ -69,13 +96,6 @@ pub fn drain(read_fd: RawFd) -> Vec<Notice> {
             return notices;
         }
         // Writes are atomic and whole, so reads come back in whole notices.
-        for chunk in buf[..n as usize].chunks_exact(NOTICE_SIZE) {
-            let kind = u32::from_ne_bytes(chunk[0..4].try_into().unwrap());
-            let pid = i32::from_ne_bytes(chunk[4..8].try_into().unwrap());
-            let worker_id = u32::from_ne_bytes(chunk[8..12].try_into().unwrap()) as usize;
-            if kind == KIND_DETACHED {
-                notices.push(Notice::Detached { pid, worker_id });
-            }
-        }
+        notices.extend(buf[..n as usize].chunks_exact(NOTICE_SIZE).filter_map(Notice::decode));
     }
 }

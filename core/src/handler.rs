@@ -1,16 +1,11 @@
 //! The embedder's side of the pool: the PHP extension, the C ABI and Rust programs implement
 //! `Handler` and get called at each event of SPEC.md's `on()` table.
 
-use crate::runtime::Context;
+use crate::context::Context;
+pub use crate::event::{Event, Outcome};
 
-/// How a callback ended. `Fatal` means the embedder's runtime cannot go on in this process
-/// (e.g. a PHP fatal error): the worker exits at once with that code, without `WorkerStop`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Normal,
-    Fatal { exit_code: i32 },
-}
-
+/// The embedder's callbacks. Every method has a default that does nothing, so a handler implements
+/// the events it cares about and says which ones it has in `implements`.
 pub trait Handler {
     /// In the manager, after start()'s checks and before any worker is forked.
     fn on_start(&mut self, _ctx: &Context) {}
@@ -26,9 +21,10 @@ pub trait Handler {
         Outcome::Normal
     }
 
-    /// False when the embedder has no `Message` callback: a MSGQUEUE worker then only runs
-    /// `WorkerStart` (which may use `Context::pop`) and is replaced when it returns, as in IPC_NONE.
-    fn wants_messages(&self) -> bool {
+    /// Whether the embedder registered a callback for `event`. start() checks the IPC mode's
+    /// required callbacks with it; without a `Message` callback, a MSGQUEUE or UNIXSOCK worker only
+    /// runs `WorkerStart` (which may read the queue or socket itself) and is replaced when it returns.
+    fn implements(&self, _event: Event) -> bool {
         true
     }
 
@@ -37,4 +33,11 @@ pub trait Handler {
 
     /// In the manager, when the shutdown begins and before workers are told to stop.
     fn on_shutdown(&mut self, _ctx: &Context) {}
+
+    /// A manager callback (Start, Shutdown) forked, and the child came back out of it: the core ends
+    /// that child at once (it must not run a second manager loop) with the status this returns, after
+    /// the embedder has done what its runtime does at exit (e.g. PHP reports a pending exception).
+    fn forked_copy_exit_status(&mut self) -> i32 {
+        0
+    }
 }

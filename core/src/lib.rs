@@ -15,31 +15,41 @@
 //! pool.start(&mut Hello).unwrap(); // returns after SIGTERM
 //! ```
 
+#![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod config;
+mod context;
 mod control;
 pub mod error;
+mod event;
 mod fd;
 pub mod frame;
-#[cfg(test)]
-mod fuzz_inputs;
 pub mod handler;
-pub mod ipc;
+mod ipc;
+mod ipc_mode;
 pub mod listener;
 pub(crate) mod log;
 mod manager;
 pub mod message_bus;
-pub mod runtime;
-pub mod signals;
-pub mod supervisor;
+mod signals;
+mod state;
+mod supervisor;
 mod worker;
 mod worker_signals;
 mod worker_table;
 
 pub use config::{CrashLoopPolicy, IpcMode, LogLevel, PoolConfig};
+pub use context::Context;
 pub use error::{Error, Result};
-pub use handler::{Handler, Outcome};
+pub use event::{Event, Outcome};
+pub use handler::Handler;
 pub use listener::{ListenAddr, Listener};
 pub use manager::Pool;
-pub use runtime::{Context, Role};
+pub use state::{role, Role};
 
+/// The largest message a MSGQUEUE worker takes whole.
+pub use ipc::msgqueue::MAX_MESSAGE as MSGQUEUE_MAX_MESSAGE;
+
+/// The crate's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -11,9 +11,12 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fd::set_nonblocking;
 
+/// The address a `Listener` is bound to; displayed as `tcp://ip:port` or `unix:/path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListenAddr {
+    /// A TCP socket on the address the host resolved to (port as asked, possibly 0; see `local_port`).
     Tcp(std::net::SocketAddr),
+    /// A unix stream socket at this filesystem path.
     Unix(PathBuf),
 }
 
@@ -26,6 +29,8 @@ impl std::fmt::Display for ListenAddr {
     }
 }
 
+/// A bound, listening, non-blocking socket that workers accept connections on. Dropping it closes
+/// the socket and, in the process that bound it, removes its unix socket file if still ours.
 #[derive(Debug)]
 pub struct Listener {
     fd: OwnedFd,
@@ -55,10 +60,12 @@ impl Listener {
         Ok(listener)
     }
 
+    /// The listening socket's descriptor, still owned by the `Listener` (inherited by forked workers).
     pub fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 
+    /// The address bound, as resolved (for TCP, the port as asked; see `local_port` for port 0).
     pub fn addr(&self) -> &ListenAddr {
         &self.addr
     }

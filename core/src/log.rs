@@ -2,11 +2,19 @@
 //! (`$` marks the manager, `*` a worker). Written with one write(2) so lines of several
 //! processes never interleave mid-line.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 
 use crate::config::LogLevel;
 
 static LEVEL: AtomicU8 = AtomicU8::new(LogLevel::Warning as u8);
+/// The worker id this process logs under (-1: the manager, or no pool). Kept here, not read from
+/// the pool's state, so logging takes no lock and works while any lock is held.
+static WORKER_ID: AtomicI64 = AtomicI64::new(-1);
+
+/// Set when a worker starts (None in the manager).
+pub fn set_worker_id(id: Option<usize>) {
+    WORKER_ID.store(id.map_or(-1, |id| id as i64), Ordering::Relaxed);
+}
 
 pub fn set_level(level: LogLevel) {
     LEVEL.store(level as u8, Ordering::Relaxed);
@@ -24,9 +32,9 @@ pub fn write(level: LogLevel, message: &str) {
         LogLevel::Info => "INFO",
         _ => "WARNING",
     };
-    let (marker, id) = match crate::runtime::worker_id() {
-        Some(id) => ('*', id as i64),
-        None => ('$', -1),
+    let (marker, id) = match WORKER_ID.load(Ordering::Relaxed) {
+        -1 => ('$', -1),
+        id => ('*', id),
     };
     let line = format!(
         "[{} {}{}.{}]\t{}\t{}\n",

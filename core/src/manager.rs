@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::config::{IpcMode, LogLevel, PoolConfig};
+use crate::context::Context;
 use crate::control::{self, ControlPipe, Notice};
 use crate::error::{Error, Result};
 use crate::handler::Handler;
 use crate::ipc::msgqueue::MsgQueue;
 use crate::ipc::unixsock::SocketPairs;
 use crate::listener::Listener;
-use crate::log::info;
-use crate::runtime::{self, Context};
+use crate::log::{info, warning};
 use crate::signals::ManagerSignals;
+use crate::state;
 use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
 use crate::worker::{self, WorkerEnv};
 use crate::worker_table::WorkerTable;
@@ -31,6 +32,7 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// A pool of `config`, checked with `PoolConfig::validate`.
     pub fn new(config: PoolConfig) -> Result<Pool> {
         config.validate()?;
         Ok(Pool {
@@ -40,14 +42,17 @@ impl Pool {
         })
     }
 
+    /// The settings.
     pub fn config(&self) -> &PoolConfig {
         &self.config
     }
 
+    /// The settings, to change before start() (start() validates them again).
     pub fn config_mut(&mut self) -> &mut PoolConfig {
         &mut self.config
     }
 
+    /// Whether start() was called.
     pub fn is_started(&self) -> bool {
         self.started
     }
@@ -67,20 +72,28 @@ impl Pool {
         Ok(self.listener.insert(listener))
     }
 
+    /// The socket `listen()` made, if any.
     pub fn listener(&self) -> Option<&Listener> {
         self.listener.as_ref()
     }
 
-    /// Runs the pool in this process until it shuts down (SIGTERM/SIGINT or `Context::shutdown`).
-    /// Returns in the manager only; workers exit inside.
+    /// Runs the pool in this process until it shuts down (SIGTERM/SIGINT/SIGHUP or
+    /// `Context::shutdown`). Returns in the manager only; workers exit inside. Whatever way it
+    /// returns (an error, a panic in a callback), no worker is left running behind it.
     pub fn start(&mut self, handler: &mut dyn Handler) -> Result<()> {
         if self.started {
             return Err(Error::AlreadyStarted);
         }
+        if state::role() != state::Role::Idle {
+            return Err(Error::AlreadyRunning);
+        }
         self.config.validate()?;
+        self.config.ipc_mode.check_callbacks(|event| handler.implements(event))?;
         if self.config.ipc_mode == IpcMode::Socket && self.listener.is_none() {
             return Err(Error::NotListening);
         }
+        refuse_threads()?;
+        reopen_closed_stdio()?;
         crate::log::set_level(effective_log_level(self.config.log_level));
         let table = Arc::new(WorkerTable::new(self.config.worker_num)?);
         let control = ControlPipe::new()?;
@@ -98,7 +111,7 @@ impl Pool {
             IpcMode::UnixSock => Some(SocketPairs::new(self.config.worker_num)?),
             _ => None,
         };
-        let shared = runtime::Shared {
+        let shared = state::Shared {
             worker_num: self.config.worker_num,
             control_write: control.write.as_raw_fd(),
             table: table.clone(),
@@ -106,23 +119,25 @@ impl Pool {
             unix_pairs: socket_pairs.as_ref().map(SocketPairs::raw).unwrap_or_default(),
             message_bus: self.config.enable_message_bus,
         };
-        runtime::enter_manager(shared)?;
+        state::enter_manager(shared)?;
+        crate::log::set_worker_id(None);
         self.started = true;
         // Leave the manager role even if a callback panics through run_manager.
         struct LeaveManager;
         impl Drop for LeaveManager {
             fn drop(&mut self) {
-                runtime::leave_manager();
+                state::leave_manager();
             }
         }
         let _leave = LeaveManager;
         let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
+        let mut queue = queue;
         let result = run_manager(
             &self.config,
             handler,
             &control,
             &table,
-            WorkerIpc { listen_fd, queue_id },
+            WorkerIpc { listen_fd, queue: &mut queue },
         );
         self.listener = None;
         result
@@ -130,10 +145,41 @@ impl Pool {
 }
 
 /// What the workers of a message mode work on.
-#[derive(Clone, Copy)]
-struct WorkerIpc {
+struct WorkerIpc<'a> {
     listen_fd: Option<RawFd>,
-    queue_id: Option<i32>,
+    /// MSGQUEUE: the queue, re-opened by the manager if it is removed while the pool runs.
+    queue: &'a mut Option<MsgQueue>,
+}
+
+/// fork() copies only the calling thread: a child could wait for ever on a lock another thread
+/// held (an allocator's, glibc's timezone lock), and the pool's signal mask covers one thread only.
+fn refuse_threads() -> Result<()> {
+    let threads = std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(1);
+    if threads > 1 {
+        return Err(Error::MultiThreaded { threads });
+    }
+    Ok(())
+}
+
+/// A process started with fd 0, 1 or 2 closed would get them back from the pool's first pipe or
+/// socket, and then log into it (or read it as stdin). Closed ones are opened on /dev/null first.
+fn reopen_closed_stdio() -> Result<()> {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only asks whether `fd` is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
+            continue;
+        }
+        // SAFETY: open(2) of a constant path; the lowest free fd is the closed one, checked below.
+        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        if opened != fd {
+            if opened >= 0 {
+                // SAFETY: closing the fd just opened, which nothing else uses.
+                unsafe { libc::close(opened) };
+            }
+            return Err(Error::last_os(format!("open /dev/null as fd {fd}")));
+        }
+    }
+    Ok(())
 }
 
 /// `PROCPOOL_LOG=off|warning|info` overrides the configured level, for debugging a deployed script.
@@ -155,7 +201,7 @@ fn run_manager(
     let ctx = Context;
     let manager_pid = std::process::id();
     handler.on_start(&ctx);
-    end_if_forked_copy(manager_pid);
+    end_if_forked_copy(handler, manager_pid);
     info!(
         "manager pid {} starting {} workers",
         std::process::id(),
@@ -169,50 +215,126 @@ fn run_manager(
             signal_fd: signals.raw_fd(),
             control_read: control.read.as_raw_fd(),
             listen_fd: ipc.listen_fd,
-            queue_id: ipc.queue_id,
+            queue_id: ipc.queue.as_ref().map(MsgQueue::id),
+            control_write: control.write.as_raw_fd(),
         },
     };
     let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time).with_crash_loop(config.crash_loop);
-    supervisor.start_all(&mut ops);
+    // Whatever ends the loop early (a poll error, a panic in a callback), the workers started so far
+    // are stopped and reaped before start() returns or the panic goes on.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        supervise(&mut supervisor, &mut ops, &signals, control, ipc.queue, manager_pid)
+    }));
+    if !supervisor.is_finished() {
+        stop_after_failure(&mut supervisor, &mut ops, config.max_wait_time);
+    }
+    match run {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The manager's loop: wait for signals, notices and deadlines, and feed them to the supervisor
+/// until the pool has shut down.
+fn supervise(
+    supervisor: &mut Supervisor,
+    ops: &mut ForkOps,
+    signals: &ManagerSignals,
+    control: &ControlPipe,
+    queue: &mut Option<MsgQueue>,
+    manager_pid: u32,
+) -> Result<()> {
+    let ctx = Context;
+    let config = ops.env.config;
+    supervisor.start_all(ops);
     let mut next_resignal = None;
     while !supervisor.is_finished() {
         let deadline = [supervisor.next_deadline(), next_resignal].into_iter().flatten().min();
-        wait_for_events(&signals, control.read.as_raw_fd(), deadline)?;
+        wait_for_events(signals, control.read.as_raw_fd(), deadline)?;
         // Notices first: a worker that detached and then exited must be known as detached
         // before its exit is reaped.
         for notice in control::drain(control.read.as_raw_fd()) {
-            let Notice::Detached { pid, .. } = notice;
-            supervisor.on_detach(pid, &mut ops);
+            match notice {
+                Notice::Detached { pid, .. } => supervisor.on_detach(pid, ops),
+                Notice::QueueGone { queue_id } => reopen_queue(queue, queue_id, ops),
+            }
         }
         for signal in signals.drain() {
             match signal {
-                Signal::SIGTERM | Signal::SIGINT if !supervisor.is_shutting_down() => {
+                Signal::SIGTERM | Signal::SIGINT | Signal::SIGHUP if !supervisor.is_shutting_down() => {
                     info!("{} received: shutting down", signal.as_str());
                     ops.handler.on_shutdown(&ctx);
-                    end_if_forked_copy(manager_pid);
-                    supervisor.begin_shutdown(&mut ops);
+                    end_if_forked_copy(ops.handler, manager_pid);
+                    supervisor.begin_shutdown(ops);
                 }
                 Signal::SIGUSR1 | Signal::SIGUSR2 => {
-                    supervisor.begin_reload(&mut ops);
+                    supervisor.begin_reload(ops);
                 }
                 _ => {}
             }
         }
-        reap_children(&mut supervisor, &mut ops);
-        supervisor.tick(&mut ops);
+        reap_children(supervisor, ops);
+        supervisor.tick(ops);
         if matches!(config.ipc_mode, IpcMode::MsgQueue | IpcMode::UnixSock) {
-            next_resignal = resignal_waiting_workers(&supervisor, &mut ops, next_resignal);
+            next_resignal = resignal_waiting_workers(supervisor, ops, next_resignal);
         }
     }
     info!("all workers stopped; manager done");
     Ok(())
 }
 
+/// A worker found the pool's queue removed (`ipcrm`). The manager opens the queue again (same key,
+/// same permissions; a private one is made anew) so that replacements have something to read,
+/// instead of forking workers that would each fail at once.
+fn reopen_queue(queue: &mut Option<MsgQueue>, gone_id: i32, ops: &mut ForkOps) {
+    let Some(current) = queue.as_ref() else { return };
+    if current.id() != gone_id || current.exists() {
+        return;
+    }
+    match MsgQueue::open(current.key(), ops.env.config.msgqueue_permissions) {
+        Ok(reopened) => {
+            warning!(
+                "the message queue (id {gone_id}) was removed while the pool used it; opened it again as id {}",
+                reopened.id()
+            );
+            ops.env.queue_id = Some(reopened.id());
+            state::lock().queue_id = Some(reopened.id());
+            *queue = Some(reopened);
+        }
+        Err(e) => warning!("the message queue (id {gone_id}) was removed and cannot be opened again: {e}"),
+    }
+}
+
+/// The manager's loop ended before the pool shut down: stop the workers (SIGTERM, SIGKILL after
+/// `max_wait_time`, or 3 s when that is 0) and reap them, so that none outlives start().
+fn stop_after_failure(supervisor: &mut Supervisor, ops: &mut ForkOps, max_wait: Duration) {
+    warning!("the manager is stopping its workers after a failure");
+    supervisor.begin_shutdown(ops);
+    let grace = if max_wait.is_zero() { DEFAULT_FAILURE_GRACE } else { max_wait };
+    let deadline = Instant::now() + grace;
+    while !supervisor.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        reap_children(supervisor, ops);
+    }
+    for pid in supervisor.known_pids() {
+        ops.kill(pid, libc::SIGKILL);
+        let mut status = 0;
+        // SAFETY: waitpid on a child of ours with a valid status pointer.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+            supervisor.on_child_exit(pid, ExitStatus::from_wait_status(status), ops);
+        }
+    }
+}
+
+/// How long workers get to stop after a manager failure when `max_wait_time` is 0 (never force).
+const DEFAULT_FAILURE_GRACE: Duration = Duration::from_secs(3);
+
 /// A manager callback that forked (e.g. to start a helper process) must not have its child come
 /// back here and run a second manager loop: such a child ends as the callback's caller would.
-fn end_if_forked_copy(manager_pid: u32) {
+fn end_if_forked_copy(handler: &mut dyn Handler, manager_pid: u32) {
     if std::process::id() != manager_pid {
-        worker::exit(0);
+        let status = handler.forked_copy_exit_status();
+        worker::exit(status);
     }
 }
 
@@ -274,15 +396,15 @@ fn wait_for_events(signals: &ManagerSignals, control_read: RawFd, deadline: Opti
     Ok(())
 }
 
+/// Reaps the pool's own children only, by pid: never waitpid(-1), which would take the exit status
+/// of the embedder's own children (a PHP `proc_open`, a C host's child) from their owner.
 fn reap_children(supervisor: &mut Supervisor, ops: &mut ForkOps) {
-    loop {
+    for pid in supervisor.known_pids() {
         let mut status = 0;
-        // SAFETY: waitpid with a valid status pointer.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid <= 0 {
-            return;
+        // SAFETY: waitpid on one pid this manager forked, with a valid status pointer.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            supervisor.on_child_exit(pid, ExitStatus::from_wait_status(status), ops);
         }
-        supervisor.on_child_exit(pid, ExitStatus::from_wait_status(status), ops);
     }
 }
 
@@ -297,15 +419,17 @@ impl ProcessOps for ForkOps<'_> {
     fn spawn(&mut self, worker_id: usize) -> Result<Pid> {
         // Anything buffered now would be written twice, once by each process.
         let _ = std::io::stdout().flush();
-        // SAFETY: fflush(NULL) flushes C stdio; fork is safe as the manager is single-threaded.
+        // SAFETY: fflush(NULL) flushes every C stdio stream.
         unsafe { libc::fflush(std::ptr::null_mut()) };
+        // SAFETY: start() refused a multi-threaded process, so the child cannot inherit a lock held
+        // by another thread; it never returns into the caller's code (worker::run ends in _exit).
         match unsafe { libc::fork() } {
             -1 => Err(Error::last_os(format!("fork (worker#{worker_id})"))),
             0 => {
                 // The child's own pid goes into the table at once, so it can read it back before the
                 // manager gets to record it.
                 self.table.set_pid(worker_id, std::process::id() as i32);
-                worker::run(self.handler, worker_id, &self.env)
+                worker::run(self.handler, worker_id, &self.env, self.table)
             }
             pid => Ok(pid),
         }

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// Size of the header in front of each chunk's payload: magic `PPMB`, sender pid, message id,
+/// 4 reserved bytes, total length and offset, all big-endian.
 pub const HEADER_LEN: usize = 32;
 const MAGIC: u32 = u32::from_be_bytes(*b"PPMB");
 /// Payload per datagram: with the header, comfortably under the default unix socket send buffer.
@@ -14,15 +16,21 @@ pub const CHUNK_PAYLOAD: usize = 64 * 1024 - HEADER_LEN;
 /// A partial message that got no chunk for this long is dropped.
 pub const PARTIAL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The decoded header of one chunk: which message it belongs to and where its payload goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkHeader {
+    /// Pid of the sending process; the receiver keeps one partial message per sender.
     pub sender_pid: u32,
+    /// Number of the message among those of its sender, so stray chunks of another message are caught.
     pub message_id: u32,
+    /// Length of the whole message in bytes.
     pub total_len: u64,
+    /// Position of this chunk's payload within the message.
     pub offset: u64,
 }
 
 impl ChunkHeader {
+    /// The wire form of this header, to be sent in front of the chunk's payload.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         out[0..4].copy_from_slice(&MAGIC.to_be_bytes());
@@ -34,6 +42,8 @@ impl ChunkHeader {
         out
     }
 
+    /// Reads the header at the start of a received datagram (the payload follows it); fails if the
+    /// datagram is too short or lacks the magic.
     pub fn decode(datagram: &[u8]) -> Result<ChunkHeader, BusError> {
         if datagram.len() < HEADER_LEN {
             return Err(BusError::Short(datagram.len()));
@@ -72,23 +82,36 @@ pub fn chunks(data: &[u8], sender_pid: u32, message_id: u32) -> impl Iterator<It
     })
 }
 
+/// Why a received datagram was rejected; chunk-order errors also drop the sender's partial message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BusError {
+    /// The datagram (of this many bytes) is shorter than `HEADER_LEN`.
     #[error("datagram of {0} bytes is shorter than a message-bus header")]
     Short(usize),
+    /// The datagram does not start with the bus magic.
     #[error("datagram is not a message-bus chunk")]
     NotABusChunk,
+    /// A chunk that does not continue the sender's partial message (wrong message, or a gap or
+    /// repeat in the offsets).
     #[error("chunk of message {message_id} from pid {sender_pid} is out of place (offset {offset}, expected {expected}); the partial message is dropped")]
     OutOfOrder {
+        /// Pid of the chunk's sender.
         sender_pid: u32,
+        /// Message number the chunk claims.
         message_id: u32,
+        /// Offset the chunk claims.
         offset: u64,
+        /// Offset that would continue the partial message (0 when there is none to continue).
         expected: u64,
     },
+    /// A chunk whose payload ends past the message's total length.
     #[error("chunk of message {message_id} from pid {sender_pid} goes past its total length {total_len}; the partial message is dropped")]
     Overflow {
+        /// Pid of the chunk's sender.
         sender_pid: u32,
+        /// Message number the chunk claims.
         message_id: u32,
+        /// Total length the chunk's header announces.
         total_len: u64,
     },
 }
@@ -109,6 +132,7 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
+    /// A reassembler holding no partial message.
     pub fn new() -> Reassembler {
         Reassembler::default()
     }
@@ -182,6 +206,7 @@ impl Reassembler {
         Ok(None)
     }
 
+    /// True while some message is partly received (so `expire` needs calling).
     pub fn has_partials(&self) -> bool {
         !self.partials.is_empty()
     }
@@ -204,7 +229,3 @@ impl Reassembler {
 #[cfg(test)]
 #[path = "message_bus_tests.rs"]
 mod tests;
-
-#[cfg(test)]
-#[path = "message_bus_fuzz_regressions.rs"]
-mod fuzz_regressions;

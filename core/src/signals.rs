@@ -8,10 +8,12 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use crate::error::{Error, Result};
 
-/// Signals the manager acts on: shutdown (TERM, and INT for Ctrl-C), reload (USR1, USR2), reaping (CHLD).
-pub const MANAGER_SIGNALS: [Signal; 5] = [
+/// Signals the manager acts on: shutdown (TERM, INT for Ctrl-C, HUP for a closed terminal), reload
+/// (USR1, USR2), reaping (CHLD).
+pub const MANAGER_SIGNALS: [Signal; 6] = [
     Signal::SIGTERM,
     Signal::SIGINT,
+    Signal::SIGHUP,
     Signal::SIGUSR1,
     Signal::SIGUSR2,
     Signal::SIGCHLD,
@@ -28,6 +30,7 @@ const WORKER_DEFAULT_SIGNALS: [Signal; 7] = [
     Signal::SIGQUIT,
 ];
 
+/// The manager's signalfd, and what to put back when the pool ends.
 pub struct ManagerSignals {
     fd: SignalFd,
     saved_mask: SigSet,
@@ -38,6 +41,8 @@ pub struct ManagerSignals {
 }
 
 impl ManagerSignals {
+    /// Blocks the manager's signals and opens the signalfd that reads them. On failure nothing is
+    /// left changed.
     pub fn block() -> Result<ManagerSignals> {
         let mut set = SigSet::empty();
         for sig in MANAGER_SIGNALS {
@@ -55,8 +60,13 @@ impl ManagerSignals {
         };
         let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
         // SAFETY: SIG_DFL runs no code of ours.
-        let saved_sigchld = unsafe { signal::sigaction(Signal::SIGCHLD, &default) }
-            .map_err(|e| Error::from_errno("sigaction(SIGCHLD)", e))?;
+        let saved_sigchld = match unsafe { signal::sigaction(Signal::SIGCHLD, &default) } {
+            Ok(saved) => saved,
+            Err(e) => {
+                let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved_mask), None);
+                return Err(Error::from_errno("sigaction(SIGCHLD)", e));
+            }
+        };
         Ok(ManagerSignals {
             fd,
             saved_mask,
@@ -64,6 +74,7 @@ impl ManagerSignals {
         })
     }
 
+    /// The signalfd, for the manager's poll().
     pub fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
@@ -107,6 +118,7 @@ pub fn unblock_for_worker() {
     let _ = signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 }
 
+/// The signal's name ("SIGSEGV"), or "?".
 pub fn name(signo: i32) -> &'static str {
     Signal::try_from(signo).map(|s| s.as_str()).unwrap_or("?")
 }

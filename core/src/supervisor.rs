@@ -137,14 +137,23 @@ impl Supervisor {
         }
     }
 
+    #[cfg(test)]
     pub fn pid_of(&self, worker_id: usize) -> Option<Pid> {
         self.slots.get(worker_id).and_then(|s| s.pid)
     }
 
+    #[cfg(test)]
     pub fn respawns_of(&self, worker_id: usize) -> u64 {
         self.slots.get(worker_id).map_or(0, |s| s.respawns)
     }
 
+    /// Every process this supervisor forked and has not reaped: the slots' workers and the
+    /// detached ones. The manager reaps these pids, and only these.
+    pub fn known_pids(&self) -> Vec<Pid> {
+        self.slots.iter().filter_map(|s| s.pid).chain(self.detached.iter().copied()).collect()
+    }
+
+    /// How many slots have a live process.
     pub fn live_workers(&self) -> usize {
         self.slots.iter().filter(|s| s.pid.is_some()).count()
     }
@@ -153,6 +162,7 @@ impl Supervisor {
         matches!(self.phase, Phase::ShuttingDown { .. })
     }
 
+    #[cfg(test)]
     pub fn is_reloading(&self) -> bool {
         self.reload.is_some()
     }

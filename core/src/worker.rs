@@ -5,10 +5,15 @@ use std::io::Write;
 use std::os::fd::RawFd;
 
 use crate::config::{IpcMode, PoolConfig};
+use crate::context::Context;
+use crate::control::{self, Notice};
+use crate::error::Error;
+use crate::event::Event;
 use crate::handler::{Handler, Outcome};
+use crate::ipc::{self, Delivery, WorkerSlot};
 use crate::log::warning;
-use crate::runtime::{self, Context};
-use crate::{ipc, signals, worker_signals};
+use crate::worker_table::WorkerTable;
+use crate::{log, signals, state, worker_signals};
 
 /// What a worker inherits from the manager: fds it must drop, and what its IPC mode works on.
 pub(crate) struct WorkerEnv<'a> {
@@ -20,12 +25,37 @@ pub(crate) struct WorkerEnv<'a> {
     pub listen_fd: Option<RawFd>,
     /// MSGQUEUE: the queue's id.
     pub queue_id: Option<i32>,
+    /// The write end of the manager's control pipe (worker → manager notices).
+    pub control_write: RawFd,
 }
 
-pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> ! {
+/// The embedder's handler seen from a transport: messages go to `Message`, requests collect the
+/// reply `Context::write` builds.
+struct HandlerDelivery<'a> {
+    handler: &'a mut dyn Handler,
+    ctx: Context,
+}
+
+impl Delivery for HandlerDelivery<'_> {
+    fn message(&mut self, data: &[u8]) -> Outcome {
+        self.handler.on_message(&self.ctx, data)
+    }
+
+    fn request(&mut self, data: &[u8]) -> (Outcome, Vec<u8>) {
+        state::begin_request();
+        let outcome = self.handler.on_message(&self.ctx, data);
+        (outcome, state::end_request())
+    }
+
+    fn must_leave(&self) -> bool {
+        worker_signals::term_requested() || !self.ctx.worker_running() || self.ctx.is_detached()
+    }
+}
+
+pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, table: &WorkerTable) -> ! {
     // A panic must end the worker here: unwinding further would run the manager's code (and its
     // destructors, e.g. removing the listening socket's file) in this forked copy.
-    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_worker(handler, worker_id, env)))
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_worker(handler, worker_id, env, table)))
         .unwrap_or_else(|_| {
             warning!("worker#{worker_id} panicked; exiting with status 101");
             101
@@ -34,14 +64,15 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) 
 }
 
 /// The worker's life; returns its exit status.
-fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i32 {
+fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, table: &WorkerTable) -> i32 {
     // SAFETY: closing fds this child inherited and will never use.
     unsafe {
         libc::close(env.signal_fd);
         libc::close(env.control_read);
     }
     signals::reset_for_worker();
-    let unix_recv_fd = runtime::enter_worker(worker_id);
+    let unix_recv_fd = state::enter_worker(worker_id);
+    log::set_worker_id(Some(worker_id));
     let ctx = Context;
     // Message modes handle SIGTERM themselves (finish the message in hand); IPC_NONE keeps the
     // default action unless the script installs its own handler.
@@ -60,28 +91,45 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv) -> i
     if let Outcome::Fatal { exit_code } = handler.on_worker_start(&ctx, worker_id) {
         return exit_code;
     }
+    let mut delivery = HandlerDelivery { handler, ctx };
+    let wants_messages = delivery.handler.implements(Event::Message);
     let outcome = match (env.config.ipc_mode, wake_fd) {
         (IpcMode::Socket, Some(wake_fd)) => match env.listen_fd {
-            Some(listen_fd) => ipc::socket::serve(handler, &ctx, listen_fd, wake_fd, env.config),
+            Some(listen_fd) => ipc::socket::serve(&mut delivery, listen_fd, wake_fd, env.config),
             None => Outcome::Normal,
         },
         (IpcMode::UnixSock, Some(wake_fd)) => match unix_recv_fd {
-            Some(recv_fd) if handler.wants_messages() => {
-                ipc::unixsock::serve(handler, &ctx, recv_fd, wake_fd, env.config)
-            }
+            Some(recv_fd) if wants_messages => ipc::unixsock::serve(&mut delivery, recv_fd, wake_fd, env.config),
             _ => Outcome::Normal,
         },
         (IpcMode::MsgQueue, Some(_)) => match env.queue_id {
-            Some(queue_id) if handler.wants_messages() => ipc::msgqueue::serve(handler, &ctx, queue_id),
+            Some(queue_id) if wants_messages => {
+                let slot = WorkerSlot { id: worker_id, table };
+                match ipc::msgqueue::serve(&mut delivery, slot, queue_id) {
+                    Ok(outcome) => outcome,
+                    Err(e) => return queue_failed(worker_id, queue_id, env.control_write, e),
+                }
+            }
             _ => Outcome::Normal,
         },
         _ => Outcome::Normal,
     };
+    let handler = delivery.handler;
     if let Outcome::Fatal { exit_code } = outcome {
         return exit_code;
     }
     handler.on_worker_stop(&ctx, worker_id);
     0
+}
+
+/// The queue a MSGQUEUE worker reads failed for good: say so, tell the manager (it re-opens a
+/// removed queue before forking the replacement), and end with a failure the crash-loop guard counts.
+fn queue_failed(worker_id: usize, queue_id: i32, control_write: RawFd, error: Error) -> i32 {
+    warning!("worker#{worker_id} stops: {error} (queue id {queue_id})");
+    if matches!(error, Error::QueueGone) {
+        let _ = control::send(control_write, Notice::QueueGone { queue_id });
+    }
+    1
 }
 
 /// Ends the worker: flush what C stdio and Rust buffered, then _exit, so that nothing inherited

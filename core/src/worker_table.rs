@@ -18,8 +18,10 @@ pub struct WorkerTable {
     len: usize,
 }
 
-// SAFETY: the mapping holds atomics only; it lives until drop.
+// SAFETY: the mapping holds atomics only and lives until drop, so moving the owner to another
+// thread is sound.
 unsafe impl Send for WorkerTable {}
+// SAFETY: every access goes through atomics, so shared use from several threads is sound.
 unsafe impl Sync for WorkerTable {}
 
 impl WorkerTable {

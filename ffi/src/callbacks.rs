@@ -2,7 +2,7 @@
 
 use std::ffi::c_void;
 
-use procpool::{Context, Handler, Outcome};
+use procpool::{Context, Event, Handler, Outcome};
 
 /// A pool-level event (Start, Shutdown): called with the `userdata` given at registration.
 #[allow(non_camel_case_types)]
@@ -95,9 +95,16 @@ impl Handler for CHandler {
         Outcome::Normal
     }
 
-    /// MSGQUEUE without a Message callback: WorkerStart takes messages itself (`procpool_pop`).
-    fn wants_messages(&self) -> bool {
-        self.callbacks.message.cb.is_some()
+    fn implements(&self, event: Event) -> bool {
+        let c = &self.callbacks;
+        match event {
+            Event::Start => c.start.cb.is_some(),
+            Event::WorkerStart => c.worker_start.cb.is_some(),
+            Event::Message => c.message.cb.is_some(),
+            Event::WorkerStop => c.worker_stop.cb.is_some(),
+            Event::Shutdown => c.shutdown.cb.is_some(),
+            _ => false,
+        }
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {

@@ -112,12 +112,9 @@ pub extern "C" fn procpool_worker_pid(worker_id: u32, pid_out: *mut i32) -> proc
                 "procpool_worker_pid: no pool is running in this process",
             ));
         }
-        let worker_num = Context.worker_num();
-        if worker_id as usize >= worker_num {
-            return Err(FfiError::invalid(format!(
-                "procpool_worker_pid: worker id {worker_id} is out of range (the pool has {worker_num} workers)"
-            )));
-        }
+        Context
+            .worker_id_in_range(i64::from(worker_id))
+            .map_err(|e| named("procpool_worker_pid", e))?;
         let pid = Context.worker_pid(worker_id as usize).ok_or_else(|| {
             FfiError::state(format!(
                 "procpool_worker_pid: worker#{worker_id} has no live process right now"

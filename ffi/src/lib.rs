@@ -7,6 +7,8 @@
 //! named `*_out` and written only on success; every pointer is NULL-checked; no panic crosses into C.
 //! This crate is an adapter: the pool logic lives in `procpool-core`.
 
+#![warn(missing_docs)]
+
 mod callbacks;
 mod context;
 mod last_error;

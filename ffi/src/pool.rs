@@ -2,8 +2,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_void};
-use std::time::Duration;
 
+use procpool::config::duration_setting;
 use procpool::{IpcMode, LogLevel, Pool, PoolConfig};
 
 use crate::callbacks::{
@@ -55,9 +55,16 @@ fn with_unstarted<T>(pool: &procpool_pool, change: impl FnOnce(&mut Pool) -> Ffi
     change(core.as_mut().expect("checked by not_started"))
 }
 
-/// Applies `change` to the config of a pool that has not been started.
+/// Applies `change` to the config of a pool that has not been started; the core's
+/// `PoolConfig::validate` has the last word, and a refused change leaves the config as it was.
 pub(crate) fn configure(pool: *const procpool_pool, change: impl FnOnce(&mut PoolConfig) -> FfiResult) -> FfiResult {
-    with_unstarted(handle(pool)?, |core| change(core.config_mut()))
+    with_unstarted(handle(pool)?, |core| {
+        let mut config = core.config().clone();
+        change(&mut config)?;
+        config.validate()?;
+        *core.config_mut() = config;
+        Ok(())
+    })
 }
 
 fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> FfiResult {
@@ -129,16 +136,12 @@ pub extern "C" fn procpool_pool_free(pool: *mut procpool_pool) {
 /// they are sent SIGKILL. 0 means never force. Default 3.
 ///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is negative, NaN or
-/// too large; `PROCPOOL_ERR_STATE` once the pool was started.
+/// above one year (31536000); `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
 pub extern "C" fn procpool_pool_set_max_wait_time(pool: *mut procpool_pool, seconds: f64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
-            config.max_wait_time = Duration::try_from_secs_f64(seconds).map_err(|_| {
-                FfiError::invalid(format!(
-                    "max_wait_time must be a finite number of seconds >= 0, got {seconds}"
-                ))
-            })?;
+            config.max_wait_time = duration_setting("max_wait_time", seconds, true)?;
             Ok(())
         })
     })
@@ -154,10 +157,9 @@ pub extern "C" fn procpool_pool_set_max_wait_time(pool: *mut procpool_pool, seco
 pub extern "C" fn procpool_pool_set_max_package_size(pool: *mut procpool_pool, bytes: i64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
+            // A negative size does not convert; 0 is refused by the core's validation.
             config.max_package_size = usize::try_from(bytes)
-                .ok()
-                .filter(|&b| b > 0)
-                .ok_or_else(|| FfiError::invalid(format!("max_package_size must be greater than 0, got {bytes}")))?;
+                .map_err(|_| FfiError::invalid(format!("max_package_size must be greater than 0, got {bytes}")))?;
             Ok(())
         })
     })
@@ -193,19 +195,61 @@ pub extern "C" fn procpool_pool_set_log_level(pool: *mut procpool_pool, level: i
 /// (Beyond Swoole, which waits forever: a silent client would hold a worker.)
 ///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
-/// greater than 0 (or too large); `PROCPOOL_ERR_STATE` once the pool was started.
+/// greater than 0 and at most one year (31536000); `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
 pub extern "C" fn procpool_pool_set_read_timeout(pool: *mut procpool_pool, seconds: f64) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
-            config.read_timeout = Duration::try_from_secs_f64(seconds)
-                .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    FfiError::invalid(format!(
-                        "read_timeout must be a finite number of seconds > 0, got {seconds}"
-                    ))
-                })?;
+            config.read_timeout = duration_setting("read_timeout", seconds, false)?;
+            Ok(())
+        })
+    })
+}
+
+/// Sets `header_timeout` (PROCPOOL_IPC_SOCKET): how long, in seconds, a new connection may take to
+/// send the 4-byte length header of its request before the worker closes it. Default 5. An idle
+/// connection therefore costs a worker nothing but one of its `max_connections` slots, for that long.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is not a finite number
+/// greater than 0 and at most one year (31536000); `PROCPOOL_ERR_STATE` once the pool was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_header_timeout(pool: *mut procpool_pool, seconds: f64) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            config.header_timeout = duration_setting("header_timeout", seconds, false)?;
+            Ok(())
+        })
+    })
+}
+
+/// Sets `max_connections` (PROCPOOL_IPC_SOCKET): how many connections one worker holds at once while
+/// it reads their requests or writes their replies. A worker at the limit stops accepting; the kernel
+/// backlog and the other workers take the load. Default 256.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `count` is 0 or above 65536;
+/// `PROCPOOL_ERR_STATE` once the pool was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_max_connections(pool: *mut procpool_pool, count: u32) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            config.max_connections = count as usize;
+            Ok(())
+        })
+    })
+}
+
+/// PROCPOOL_IPC_MSGQUEUE: allows an existing queue that a user other than the pool's may write to
+/// (owned by another uid, or with group/other write bits beyond the pool's permissions). Off by
+/// default: a pool running as root then refuses to start on such a queue, any other pool warns once.
+///
+/// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_MSGQUEUE pool,
+/// or was started.
+#[no_mangle]
+pub extern "C" fn procpool_pool_set_msgqueue_allow_foreign(pool: *mut procpool_pool, allow: bool) -> procpool_result {
+    guard(|| {
+        configure(pool, |config| {
+            msgqueue_only(config, "procpool_pool_set_msgqueue_allow_foreign")?;
+            config.msgqueue_allow_foreign = allow;
             Ok(())
         })
     })
@@ -226,13 +270,7 @@ pub extern "C" fn procpool_pool_set_msgqueue_key(pool: *mut procpool_pool, key: 
     guard(|| {
         configure(pool, |config| {
             msgqueue_only(config, "procpool_pool_set_msgqueue_key")?;
-            if key < i64::from(i32::MIN) || key > i64::from(u32::MAX) {
-                return Err(FfiError::invalid(format!(
-                    "msgqueue key {key} does not fit in a 32-bit key_t"
-                )));
-            }
-            // The 32-bit pattern, so that 0xDEADBEEF and (key_t)0xDEADBEEF name the same queue.
-            config.msgqueue_key = i64::from(key as u32 as i32);
+            config.msgqueue_key = key;
             Ok(())
         })
     })
@@ -445,24 +483,6 @@ impl Drop for PutBack<'_> {
     }
 }
 
-/// If a worker (a forked child) ever unwinds out of the core, it must not return into the caller's
-/// code as if it were the manager: it exits instead.
-struct ChildNeverReturns {
-    manager_pid: libc::pid_t,
-}
-
-impl Drop for ChildNeverReturns {
-    fn drop(&mut self) {
-        // SAFETY: getpid, fflush(NULL) and _exit have no preconditions.
-        unsafe {
-            if libc::getpid() != self.manager_pid {
-                libc::fflush(std::ptr::null_mut());
-                libc::_exit(70);
-            }
-        }
-    }
-}
-
 /// Runs the pool: forks the workers and supervises them (respawn, reload on SIGUSR1/SIGUSR2) until it
 /// shuts down on SIGTERM or SIGINT (or `procpool_shutdown`). Blocks until then, in the manager, and
 /// returns `PROCPOOL_OK` once every worker has been reaped. Workers never return from this call: they
@@ -506,10 +526,6 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
             .ok_or_else(|| {
                 FfiError::state("the pool is already running (procpool_pool_start called from its own callback)")
             })?;
-        // SAFETY: getpid has no preconditions.
-        let _child_guard = ChildNeverReturns {
-            manager_pid: unsafe { libc::getpid() },
-        };
         let mut core = PutBack {
             slot: &pool.core,
             pool: Some(core),
@@ -521,32 +537,6 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
             ));
         }
         let callbacks = pool.callbacks.get();
-        if core.config().ipc_mode == IpcMode::None && callbacks.worker_start.cb.is_none() {
-            return Err(FfiError::state(
-                "a PROCPOOL_IPC_NONE pool needs a WorkerStart callback: register one with procpool_pool_on_worker_start() before procpool_pool_start()",
-            ));
-        }
-        if core.config().ipc_mode == IpcMode::Socket && callbacks.message.cb.is_none() {
-            return Err(FfiError::state(
-                "a PROCPOOL_IPC_SOCKET pool requires an onMessage callback: register one with procpool_pool_on_message() before procpool_pool_start()",
-            ));
-        }
-        if core.config().ipc_mode == IpcMode::UnixSock
-            && callbacks.message.cb.is_none()
-            && callbacks.worker_start.cb.is_none()
-        {
-            return Err(FfiError::state(
-                "a PROCPOOL_IPC_UNIXSOCK pool needs a Message callback (procpool_pool_on_message), or a WorkerStart callback that reads its own end (procpool_pipe_fd), before procpool_pool_start()",
-            ));
-        }
-        if core.config().ipc_mode == IpcMode::MsgQueue
-            && callbacks.message.cb.is_none()
-            && callbacks.worker_start.cb.is_none()
-        {
-            return Err(FfiError::state(
-                "a PROCPOOL_IPC_MSGQUEUE pool needs a Message callback (procpool_pool_on_message), or a WorkerStart callback that calls procpool_pop, before procpool_pool_start()",
-            ));
-        }
         core.start(&mut CHandler::new(callbacks))?;
         Ok(())
     })

@@ -1,6 +1,6 @@
 //! The result codes of every fallible C function, and the mapping from the core's errors.
 
-use procpool::Error;
+use procpool::{Error, Event, IpcMode};
 
 /// What a procpool function returned. The numbers are part of the ABI: they never change,
 /// and new codes are only ever added at the end.
@@ -33,12 +33,18 @@ pub enum procpool_result {
     /// A blocking call was interrupted by a signal before it had a result (`procpool_pop`: SIGTERM
     /// asks the worker to stop, so return from WorkerStart). Nothing was received.
     PROCPOOL_ERR_INTERRUPTED = 8,
+    /// The call would have had to wait and this caller never waits: `procpool_send_message` from the
+    /// manager found the destination's buffer full, or a stopping worker's send could not finish.
+    /// Nothing was sent; try again later.
+    PROCPOOL_ERR_WOULD_BLOCK = 9,
+    /// The pool's System V message queue was removed (e.g. with `ipcrm`) while the pool used it.
+    PROCPOOL_ERR_QUEUE_GONE = 10,
 }
 
 use procpool_result::*;
 
 /// Every code, in numeric order.
-const ALL_CODES: [procpool_result; 9] = [
+const ALL_CODES: [procpool_result; 11] = [
     PROCPOOL_OK,
     PROCPOOL_ERR_NULL,
     PROCPOOL_ERR_INVALID_ARGUMENT,
@@ -48,9 +54,12 @@ const ALL_CODES: [procpool_result; 9] = [
     PROCPOOL_ERR_SYSTEM,
     PROCPOOL_ERR_PANIC,
     PROCPOOL_ERR_INTERRUPTED,
+    PROCPOOL_ERR_WOULD_BLOCK,
+    PROCPOOL_ERR_QUEUE_GONE,
 ];
 
 impl procpool_result {
+    /// The code's C name, as `procpool_result_name` returns it.
     pub fn name(self) -> &'static std::ffi::CStr {
         match self {
             PROCPOOL_OK => c"PROCPOOL_OK",
@@ -62,9 +71,12 @@ impl procpool_result {
             PROCPOOL_ERR_SYSTEM => c"PROCPOOL_ERR_SYSTEM",
             PROCPOOL_ERR_PANIC => c"PROCPOOL_ERR_PANIC",
             PROCPOOL_ERR_INTERRUPTED => c"PROCPOOL_ERR_INTERRUPTED",
+            PROCPOOL_ERR_WOULD_BLOCK => c"PROCPOOL_ERR_WOULD_BLOCK",
+            PROCPOOL_ERR_QUEUE_GONE => c"PROCPOOL_ERR_QUEUE_GONE",
         }
     }
 
+    /// The code of a raw number, if it is one.
     pub fn from_raw(raw: i32) -> Option<procpool_result> {
         ALL_CODES.into_iter().find(|code| *code as i32 == raw)
     }
@@ -98,15 +110,61 @@ impl FfiError {
     }
 }
 
+/// What a C program registers to provide `event`.
+fn registration(event: Event) -> &'static str {
+    match event {
+        Event::Start => "procpool_pool_on_start",
+        Event::WorkerStart => "procpool_pool_on_worker_start",
+        Event::Message => "procpool_pool_on_message",
+        Event::WorkerStop => "procpool_pool_on_worker_stop",
+        Event::Shutdown => "procpool_pool_on_shutdown",
+        _ => "procpool_pool_on_*",
+    }
+}
+
+fn mode_name(mode: IpcMode) -> &'static str {
+    match mode {
+        IpcMode::None => "PROCPOOL_IPC_NONE",
+        IpcMode::UnixSock => "PROCPOOL_IPC_UNIXSOCK",
+        IpcMode::MsgQueue => "PROCPOOL_IPC_MSGQUEUE",
+        IpcMode::Socket => "PROCPOOL_IPC_SOCKET",
+    }
+}
+
 impl From<Error> for FfiError {
     fn from(error: Error) -> FfiError {
         let code = match &error {
-            Error::InvalidArgument(_) => PROCPOOL_ERR_INVALID_ARGUMENT,
+            Error::InvalidArgument(_) | Error::InvalidWorkerId { .. } => PROCPOOL_ERR_INVALID_ARGUMENT,
             Error::AlreadyRunning => PROCPOOL_ERR_ALREADY_RUNNING,
-            Error::AlreadyStarted | Error::WrongState(_) | Error::NotListening => PROCPOOL_ERR_STATE,
             Error::System { .. } => PROCPOOL_ERR_SYSTEM,
+            Error::WouldBlock(_) => PROCPOOL_ERR_WOULD_BLOCK,
+            Error::QueueGone => PROCPOOL_ERR_QUEUE_GONE,
+            _ => PROCPOOL_ERR_STATE,
         };
-        FfiError::new(code, error.to_string())
+        // The core's messages name Swoole's terms where C has its own.
+        let message = match error {
+            Error::InvalidWorkerId { id, worker_num } => {
+                format!("worker id {id} is out of range (the pool has {worker_num} workers)")
+            }
+            Error::MissingCallback { mode, event } => {
+                let alternative = match mode {
+                    IpcMode::MsgQueue => " (or a WorkerStart callback that calls procpool_pop)",
+                    IpcMode::UnixSock => " (or a WorkerStart callback that reads its own end, procpool_pipe_fd)",
+                    _ => "",
+                };
+                format!(
+                    "a {} pool needs a {} callback{alternative}: register one with {}() before procpool_pool_start()",
+                    mode_name(mode),
+                    event.name(),
+                    registration(event)
+                )
+            }
+            Error::NotListening => {
+                "a PROCPOOL_IPC_SOCKET pool must procpool_pool_listen() before procpool_pool_start()".into()
+            }
+            other => other.to_string().replace("SWOOLE_IPC_", "PROCPOOL_IPC_"),
+        };
+        FfiError::new(code, message)
     }
 }
 
@@ -123,7 +181,7 @@ mod tests {
             assert_eq!(procpool_result::from_raw(i as i32), Some(code));
             assert!(code.name().to_str().unwrap().starts_with("PROCPOOL_"));
         }
-        assert_eq!(procpool_result::from_raw(9), None);
+        assert_eq!(procpool_result::from_raw(ALL_CODES.len() as i32), None);
         assert_eq!(procpool_result::from_raw(-1), None);
     }
 

@@ -33,22 +33,19 @@ pub extern "C" fn procpool_pool_set_message_bus(pool: *mut procpool_pool, enable
     })
 }
 
-fn running_unixsock(what: &str) -> FfiResult<usize> {
+fn running_unixsock(what: &str) -> FfiResult {
     if Context.role() == Role::Idle || Context.pipe_fd(0).is_none() {
         return Err(FfiError::state(format!(
             "{what}: no PROCPOOL_IPC_UNIXSOCK pool is running in this process"
         )));
     }
-    Ok(Context.worker_num())
+    Ok(())
 }
 
-fn check_id(what: &str, worker_id: u32, worker_num: usize) -> FfiResult {
-    if worker_id as usize >= worker_num {
-        return Err(FfiError::invalid(format!(
-            "{what}: worker id {worker_id} is out of range (the pool has {worker_num} workers)"
-        )));
-    }
-    Ok(())
+/// A core error, its message prefixed with the C function's name.
+fn named(what: &str, error: procpool::Error) -> FfiError {
+    let error = FfiError::from(error);
+    FfiError::new(error.code, format!("{what}: {}", error.message))
 }
 
 /// PROCPOOL_IPC_UNIXSOCK, in the manager (Start callback included) or any worker: sends `len` bytes at
@@ -58,12 +55,13 @@ fn check_id(what: &str, worker_id: u32, worker_num: usize) -> FfiResult {
 ///
 /// Blocking: in a worker, waits while the destination's socket buffer is full (nothing is dropped);
 /// a worker sending to itself must not send more than its buffer holds before it returns to its loop.
-/// In the manager it never waits: a full buffer is `PROCPOOL_ERR_STATE` (the message says "full";
-/// with the bus, the chunks already sent are dropped by the receiver later). Try again later.
+/// In the manager it never waits: a full buffer is `PROCPOOL_ERR_WOULD_BLOCK` (with the bus, the
+/// chunks already sent are dropped by the receiver later). Try again later.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_STATE` if no
-/// PROCPOOL_IPC_UNIXSOCK pool runs in this process, the manager found the buffer full, or a worker's
-/// wait was interrupted by SIGTERM (it is stopping); `PROCPOOL_ERR_INVALID_ARGUMENT` if
+/// PROCPOOL_IPC_UNIXSOCK pool runs in this process; `PROCPOOL_ERR_WOULD_BLOCK` if the manager found
+/// the buffer full, or a worker's wait was interrupted by SIGTERM (it is stopping);
+/// `PROCPOOL_ERR_INVALID_ARGUMENT` if
 /// `dst_worker_id >= worker_num`, or, without the message bus, the message does not fit in one
 /// datagram; `PROCPOOL_ERR_SYSTEM` if sendmsg(2) failed otherwise.
 ///
@@ -75,17 +73,15 @@ pub extern "C" fn procpool_send_message(data: *const u8, len: usize, dst_worker_
         if data.is_null() && len > 0 {
             return Err(FfiError::null("data"));
         }
-        let worker_num = running_unixsock(what)?;
-        check_id(what, dst_worker_id, worker_num)?;
+        running_unixsock(what)?;
         let bytes = if len == 0 {
             &[][..]
         } else {
             crate::ptr::bytes(data, len)
         };
-        Context.send_message(bytes, dst_worker_id as usize).map_err(|e| {
-            let e = FfiError::from(e);
-            FfiError::new(e.code, format!("{what}: {}", e.message))
-        })
+        Context
+            .send_message(bytes, dst_worker_id as usize)
+            .map_err(|e| named(what, e))
     })
 }
 
@@ -107,8 +103,10 @@ pub extern "C" fn procpool_pipe_fd(worker_id: u32, fd_out: *mut i32) -> procpool
             return Err(FfiError::null("fd_out"));
         }
         let what = "procpool_pipe_fd";
-        let worker_num = running_unixsock(what)?;
-        check_id(what, worker_id, worker_num)?;
+        running_unixsock(what)?;
+        Context
+            .worker_id_in_range(i64::from(worker_id))
+            .map_err(|e| named(what, e))?;
         let fd = Context
             .pipe_fd(worker_id as usize)
             .filter(|&fd| fd >= 0)

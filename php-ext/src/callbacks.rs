@@ -8,7 +8,7 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::IntoZvalDyn;
 use ext_php_rs::types::{ZendObject, ZendStr, Zval};
 use ext_php_rs::zend::{try_catch, ExecutorGlobals};
-use procpool::{Context, Handler, Outcome};
+use procpool::{Context, Event as CoreEvent, Handler, Outcome};
 
 use crate::zend::{self, Pending};
 
@@ -109,36 +109,32 @@ pub enum ManagerFailure {
     Fatal,
 }
 
-/// The callback forked and this is the child coming back (e.g. its exit() unwound to us): end the
-/// process here, as PHP would have, instead of letting it run the manager's code.
-fn end_forked_copy(ended: Ended) -> ! {
-    let status = match ended {
-        Ended::Returned => 0,
-        Ended::Threw => {
-            zend::report_pending_exception();
-            255
-        }
-        Ended::Exited => ExecutorGlobals::get().exit_status,
-        Ended::Fatal => 255,
-    };
-    zend::end_output();
-    // SAFETY: ends this forked copy without running the manager's destructors or atexit handlers.
-    unsafe { libc::_exit(status) }
-}
-
 pub struct PhpHandler {
     pub callbacks: Callbacks,
     /// The `$pool` object passed as the first argument of every callback.
     pub this: Zval,
     pub manager_failure: Option<ManagerFailure>,
+    /// How the last manager callback ended, for a forked copy coming back out of it.
+    last_manager_call: Ended,
 }
 
 impl PhpHandler {
+    pub fn new(callbacks: Callbacks, this: Zval) -> PhpHandler {
+        PhpHandler {
+            callbacks,
+            this,
+            manager_failure: None,
+            last_manager_call: Ended::Returned,
+        }
+    }
+
     fn run_manager_callback(&mut self, callback: Option<&Zval>, ctx: &Context) {
         let Some(callback) = callback else { return };
         let ended = call_guarded(callback, vec![&self.this]);
+        self.last_manager_call = ended;
         if ctx.master_pid() != Some(std::process::id() as i32) {
-            end_forked_copy(ended);
+            // A child the callback forked: the core ends it (see forked_copy_exit_status).
+            return;
         }
         let failure = match ended {
             Ended::Returned => return,
@@ -184,8 +180,32 @@ impl Handler for PhpHandler {
         worker_outcome(call_guarded(&callback, vec![&self.this, &message]))
     }
 
-    fn wants_messages(&self) -> bool {
-        self.callbacks.message.is_some()
+    fn implements(&self, event: CoreEvent) -> bool {
+        let c = &self.callbacks;
+        match event {
+            CoreEvent::Start => c.start.is_some(),
+            CoreEvent::WorkerStart => c.worker_start.is_some(),
+            CoreEvent::Message => c.message.is_some(),
+            CoreEvent::WorkerStop => c.worker_stop.is_some(),
+            CoreEvent::Shutdown => c.shutdown.is_some(),
+            _ => false,
+        }
+    }
+
+    /// As PHP would have ended it: a pending exception is reported (status 255), exit() keeps its
+    /// status, and the output buffers are flushed.
+    fn forked_copy_exit_status(&mut self) -> i32 {
+        let status = match self.last_manager_call {
+            Ended::Returned => 0,
+            Ended::Threw => {
+                zend::report_pending_exception();
+                255
+            }
+            Ended::Exited => ExecutorGlobals::get().exit_status,
+            Ended::Fatal => 255,
+        };
+        zend::end_output();
+        status
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {

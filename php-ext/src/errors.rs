@@ -29,8 +29,14 @@ pub fn warning(message: &str) {
     ext_php_rs::error::php_error(&ErrorType::Warning, message);
 }
 
-/// A fatal error: prints "Fatal error: ..." and ends the script (never returns).
-pub fn fatal(message: &str) -> ! {
+/// A fatal error: prints "Fatal error: ..." and ends the script. It never returns: E_ERROR makes the
+/// engine bail out with a longjmp straight through the Rust frames between here and PHP.
+///
+/// # Safety
+/// The longjmp skips every destructor on the way: the caller must hold no value whose drop matters
+/// (no live `RefCell` borrow, lock guard or owned resource other than memory the script's end frees)
+/// in any Rust frame between it and the engine.
+pub unsafe fn fatal(message: &str) -> ! {
     ext_php_rs::error::php_error(&ErrorType::Error, message);
     unreachable!("E_ERROR bails out")
 }

@@ -51,7 +51,7 @@ impl Pool {
         if ext_php_rs::zend::php_sapi_name().as_deref() != Some("cli") {
             return Err(pool_exception("ProcPool\\Pool can only be used in the CLI SAPI"));
         }
-        if procpool::runtime::role() != Role::Idle {
+        if procpool::role() != Role::Idle {
             return Err(error(
                 "a process pool is already running in this process; only one pool may run at a time",
             ));
@@ -154,15 +154,18 @@ impl Pool {
             warning("sendMessage() can only be used once the pool has been started");
             return false;
         }
-        if dst_worker_id < 0 || dst_worker_id >= self.worker_num as i64 {
-            warning(&format!(
-                "invalid dst_worker_id[{dst_worker_id}], the pool has workers 0..{}",
-                self.worker_num - 1
-            ));
-            return false;
-        }
-        match Context.send_message(&data, dst_worker_id as usize) {
+        let sent = Context
+            .worker_id_in_range(dst_worker_id)
+            .and_then(|dst| Context.send_message(&data, dst));
+        match sent {
             Ok(()) => true,
+            Err(procpool::Error::InvalidWorkerId { worker_num, .. }) => {
+                warning(&format!(
+                    "invalid dst_worker_id[{dst_worker_id}], the pool has workers 0..{}",
+                    worker_num.saturating_sub(1)
+                ));
+                false
+            }
             Err(e) => {
                 warning(&format!("to worker#{dst_worker_id} failed: {e}"));
                 false
@@ -179,33 +182,49 @@ impl Pool {
             warning("the pool has already been started");
             return Ok(false_zval());
         }
-        if procpool::runtime::role() != Role::Idle {
+        if procpool::role() != Role::Idle {
             return Err(error(
                 "a process pool is already running in this process; only one pool may run at a time",
             ));
         }
-        pool.check_callbacks()?;
-        if pool.ipc_mode == IpcMode::Socket && pool.core.borrow().as_ref().is_some_and(|c| c.listener().is_none()) {
-            warning("a SWOOLE_IPC_SOCKET pool must listen() successfully before start()");
-            return Ok(false_zval());
+        if pool.callbacks.borrow().worker_exit.is_some() {
+            return Err(pool_exception(
+                "the WorkerExit event exists only in coroutine mode, which procpool does not support; use WorkerStop",
+            ));
         }
         let Some(mut core) = pool.core.borrow_mut().take() else {
             return Ok(false_zval());
         };
         let callbacks = std::mem::take(&mut *pool.callbacks.borrow_mut());
-        let mut handler = PhpHandler {
-            callbacks,
-            this,
-            manager_failure: None,
-        };
+        let mut handler = PhpHandler::new(callbacks, this);
         pool.phase.set(Phase::Running);
         pool.master_pid.set(std::process::id() as i64);
         let result = core.start(&mut handler);
+        // Refused before anything ran (a missing callback, no listen()): the pool stays configurable.
+        if let Err(e @ (procpool::Error::MissingCallback { .. } | procpool::Error::NotListening)) = result {
+            *pool.callbacks.borrow_mut() = handler.callbacks;
+            *pool.core.borrow_mut() = Some(core);
+            pool.phase.set(Phase::Configuring);
+            pool.master_pid.set(-1);
+            return match e {
+                procpool::Error::MissingCallback { event, .. } => {
+                    let message = format!("require on{} callback", event.name());
+                    // SAFETY: Swoole's words, as a fatal error. Every RefCell borrow of this object
+                    // ended above; what the longjmp skips (the message, `this`) is memory only.
+                    unsafe { fatal(&message) }
+                }
+                _ => {
+                    warning("a SWOOLE_IPC_SOCKET pool must listen() successfully before start()");
+                    Ok(false_zval())
+                }
+            };
+        }
         // Only the manager gets here. Drop the callables now: the cycle collector cannot see them.
         let PhpHandler {
             callbacks,
             this,
             manager_failure,
+            ..
         } = handler;
         drop((callbacks, this));
         pool.processes.borrow_mut().clear();
@@ -257,20 +276,22 @@ impl Pool {
         if self.phase.get() != Phase::Running {
             return Ok(false_zval());
         }
-        if worker_id >= self.worker_num as i64 {
-            warning(&format!(
-                "invalid worker_id[{worker_id}], the pool has {} workers",
-                self.worker_num
-            ));
-            return Ok(false_zval());
-        }
         let id = if worker_id < 0 {
             match Context.worker_id() {
                 Some(id) => id,
                 None => return Ok(false_zval()),
             }
         } else {
-            worker_id as usize
+            match Context.worker_id_in_range(worker_id) {
+                Ok(id) => id,
+                Err(_) => {
+                    warning(&format!(
+                        "invalid worker_id[{worker_id}], the pool has {} workers",
+                        self.worker_num
+                    ));
+                    return Ok(false_zval());
+                }
+            }
         };
         if let Some(cached) = self.processes.borrow().get(&id) {
             return Ok(cached.shallow_clone());
@@ -311,33 +332,5 @@ impl Pool {
     #[php(getter)]
     pub fn get_workers(&self) -> Option<i64> {
         None
-    }
-}
-
-impl Pool {
-    /// The callbacks start() requires, as SPEC.md lists them.
-    fn check_callbacks(&self) -> PhpResult<()> {
-        let callbacks = self.callbacks.borrow();
-        if callbacks.worker_exit.is_some() {
-            return Err(pool_exception(
-                "the WorkerExit event exists only in coroutine mode, which procpool does not support; use WorkerStop",
-            ));
-        }
-        if self.ipc_mode == IpcMode::None && callbacks.worker_start.is_none() {
-            drop(callbacks);
-            fatal("require onWorkerStart callback");
-        }
-        // MSGQUEUE and UNIXSOCK may run on WorkerStart alone (taking messages with Process::pop(),
-        // read() or exportSocket()).
-        let has_work = match self.ipc_mode {
-            IpcMode::None => true,
-            IpcMode::MsgQueue | IpcMode::UnixSock => callbacks.message.is_some() || callbacks.worker_start.is_some(),
-            IpcMode::Socket => callbacks.message.is_some(),
-        };
-        if !has_work {
-            drop(callbacks);
-            fatal("require onMessage callback");
-        }
-        Ok(())
     }
 }

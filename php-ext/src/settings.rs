@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use procpool::config::duration_setting;
 use procpool::{LogLevel, PoolConfig};
 
 use crate::errors::{pool_exception, warning};
@@ -28,25 +29,28 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 None => wrong_type(&key, "a bool", value),
             },
             "max_package_size" => match value.long() {
-                Some(size) if size < 0 => warning(&format!(
-                    "'max_package_size' must not be negative, {size} given; ignored"
+                Some(size) if size <= 0 => warning(&format!(
+                    "'max_package_size' must be greater than 0, {size} given; ignored"
                 )),
                 Some(size) => config.max_package_size = size as usize,
                 None => wrong_type(&key, "an int", value),
             },
-            "max_wait_time" => match number(value) {
-                Some(secs) if secs >= 0.0 && secs.is_finite() => config.max_wait_time = Duration::from_secs_f64(secs),
-                Some(secs) => warning(&format!(
-                    "'max_wait_time' must be a number of seconds >= 0, {secs} given; ignored"
+            "max_wait_time" => set_duration(&key, value, true, &mut config.max_wait_time),
+            "read_timeout" => set_duration(&key, value, false, &mut config.read_timeout),
+            "header_timeout" => set_duration(&key, value, false, &mut config.header_timeout),
+            "max_connections" => match value.long() {
+                Some(n) if (1..=procpool::config::MAX_CONNECTIONS_LIMIT as i64).contains(&n) => {
+                    config.max_connections = n as usize
+                }
+                Some(n) => warning(&format!(
+                    "'max_connections' must be from 1 to {}, {n} given; ignored",
+                    procpool::config::MAX_CONNECTIONS_LIMIT
                 )),
-                None => wrong_type(&key, "an int or float", value),
+                None => wrong_type(&key, "an int", value),
             },
-            "read_timeout" => match number(value) {
-                Some(secs) if secs > 0.0 && secs.is_finite() => config.read_timeout = Duration::from_secs_f64(secs),
-                Some(secs) => warning(&format!(
-                    "'read_timeout' must be a number of seconds > 0, {secs} given; ignored"
-                )),
-                None => wrong_type(&key, "an int or float", value),
+            "msgqueue_allow_foreign" => match value.bool() {
+                Some(allow) => config.msgqueue_allow_foreign = allow,
+                None => wrong_type(&key, "a bool", value),
             },
             "msgqueue_permissions" => match value.long() {
                 Some(bits) if (0..=0o777).contains(&bits) => config.msgqueue_permissions = bits as u32,
@@ -60,15 +64,7 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 Some(n) => warning(&format!("'crash_loop_threshold' must be >= 0, {n} given; ignored")),
                 None => wrong_type(&key, "an int", value),
             },
-            "crash_loop_max_delay" => match number(value) {
-                Some(secs) if secs > 0.0 && secs.is_finite() => {
-                    config.crash_loop.max_delay = Duration::from_secs_f64(secs)
-                }
-                Some(secs) => warning(&format!(
-                    "'crash_loop_max_delay' must be a number of seconds > 0, {secs} given; ignored"
-                )),
-                None => wrong_type(&key, "an int or float", value),
-            },
+            "crash_loop_max_delay" => set_duration(&key, value, false, &mut config.crash_loop.max_delay),
             "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
                 Some(level) => config.log_level = level,
                 None => warning("'log_level' must be 'off', 'warning' or 'info'; ignored"),
@@ -77,6 +73,18 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
         }
     }
     Ok(())
+}
+
+/// A duration in seconds, checked by the core's one rule for every duration setting (finite, not
+/// negative, at most a year); anything else is a warning and the setting keeps its value.
+fn set_duration(key: &str, value: &Zval, allow_zero: bool, target: &mut Duration) {
+    match number(value) {
+        Some(secs) => match duration_setting(&format!("'{key}'"), secs, allow_zero) {
+            Ok(duration) => *target = duration,
+            Err(e) => warning(&format!("{e}; ignored")),
+        },
+        None => wrong_type(key, "an int or float", value),
+    }
 }
 
 fn truthy(value: &Zval) -> bool {

@@ -534,7 +534,7 @@ static void api_errors(const char *dir)
     procpool_pool_new(1, PROCPOOL_IPC_SOCKET, &other);
 
     tcheck_result(t, "listen_on_ipc_none_pool", procpool_pool_listen(none, "127.0.0.1", 0, 0), PROCPOOL_ERR_STATE,
-                  "SWOOLE_IPC_SOCKET");
+                  "PROCPOOL_IPC_SOCKET");
     tcheck_result(t, "listen_null_pool", procpool_pool_listen(NULL, "127.0.0.1", 0, 0), PROCPOOL_ERR_NULL, "pool");
     tcheck_result(t, "listen_null_host", procpool_pool_listen(sock, NULL, 0, 0), PROCPOOL_ERR_NULL, "host");
     tcheck_result(t, "listen_port_out_of_range", procpool_pool_listen(sock, "127.0.0.1", 70000, 0),
@@ -590,7 +590,7 @@ static void api_errors(const char *dir)
 
     /* start: the Message callback is required, then listen() is. Neither failure uses the pool up. */
     tcheck_result(t, "start_listening_socket_pool_without_message_callback", procpool_pool_start(other),
-                  PROCPOOL_ERR_STATE, "onMessage");
+                  PROCPOOL_ERR_STATE, "procpool_pool_on_message");
     tcheck_result(t, "on_message_ok", procpool_pool_on_message(sock, on_message, NULL), PROCPOOL_OK, NULL);
     tcheck_result(t, "start_socket_pool_without_listen", procpool_pool_start(sock), PROCPOOL_ERR_STATE, "listen()");
     tcheck_result(t, "on_message_still_accepted_after_failed_start", procpool_pool_on_message(sock, NULL, NULL),

@@ -16,6 +16,7 @@
 //!   replacement's `worker_start` line, stamped with CLOCK_MONOTONIC ("ready"), are measured for every
 //!   kill; worst and p99 are printed, with whether the 50 ms target held. The assertion is a generous
 //!   1 s (a loaded 2-core box must not make this flaky).
+//!
 //! Per mode: SOCKET (unix socket, read_timeout 2 s): client threads; every request gets its correct
 //! reply or sees its connection closed, none waits past 5 s. MSGQUEUE: no duplicate, missing <= kills.
 //! UNIXSOCK with the message bus: worker 0 streams messages of random sizes (about one in five spans
@@ -554,8 +555,9 @@ fn send_msg(id: i32, data: &[u8], timeout: Duration) -> bool {
 
 /// msg_qnum of the queue (msgctl IPC_STAT).
 fn queued(id: i32) -> u64 {
-    // SAFETY: IPC_STAT fills the struct we own.
+    // SAFETY: msqid_ds is a C struct of integers, for which all-zero bytes are a valid value.
     let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: IPC_STAT only writes into `ds`, a live msqid_ds we own.
     if unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) } != 0 {
         return 0;
     }

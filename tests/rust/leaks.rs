@@ -333,6 +333,7 @@ impl Outcome {
         let alive: Vec<i32> = pids
             .iter()
             .copied()
+            // SAFETY: getpgid(2) takes a plain pid and touches no memory of ours.
             .filter(|&p| exists(p) && unsafe { libc::getpgid(p) } == self.pool.pid)
             .collect();
         assert!(alive.is_empty(), "workers still alive after shutdown: {alive:?}");

@@ -447,27 +447,27 @@ fn reload_sigkills_old_workers_that_ignore_sigterm_after_max_wait() {
         "replaced after {elapsed:?}: before max_wait_time"
     );
     assert!(elapsed < Duration::from_secs(10));
-    for id in 0..n {
+    for (id, &old_pid) in old.iter().enumerate() {
         assert!(
-            wait_gone(old[id], DEADLINE),
+            wait_gone(old_pid, DEADLINE),
             "old worker {id} (pid {}) was killed and reaped",
-            old[id]
+            old_pid
         );
         let killed = s.lines.iter().any(|l| {
-            is_log(l) && l.contains("\tWARNING\t") && l.contains(&format!("pid {}", old[id])) && l.contains("SIGKILL")
+            is_log(l) && l.contains("\tWARNING\t") && l.contains(&format!("pid {}", old_pid)) && l.contains("SIGKILL")
         });
         assert!(killed, "a warning says old worker {id} got SIGKILL\n{}", s.transcript());
     }
     // Nothing more happens: each worker replaced exactly once, the new ones are left alone.
     s.gather(Duration::from_millis(1500));
-    for id in 0..n {
+    for (id, &new_pid) in new.iter().enumerate() {
         assert_eq!(
             s.count_starts(id),
             2,
             "worker {id} replaced exactly once\n{}",
             s.transcript()
         );
-        assert!(exists(new[id]));
+        assert!(exists(new_pid));
     }
     // Shut down (the new workers ignore SIGTERM too: killed after max_wait).
     s.signal(libc::SIGTERM);
@@ -617,29 +617,66 @@ fn worker_calling_shutdown_stops_the_pool_and_start_returns() {
 // 12. a child the pool did not fork
 // ---------------------------------------------------------------------------------------------
 
+/// Takes the lines the scenario wrote before it exited.
+fn drain_after_exit(s: &mut Scenario) {
+    while s.pull(Instant::now() + Duration::from_millis(300)) {}
+}
+
 #[test]
-fn stranger_child_is_reaped_and_logged_not_replaced() {
+fn stranger_child_is_left_to_its_owner_with_its_exit_status() {
     let n = 2;
     let mut s = Scenario::spawn(n, "stranger", None);
     let manager = s.expect_start();
-    let pids = s.expect_all_started(n);
-    // The stranger may be reaped before or after the workers print their first line.
-    s.wait_until("warning about the stranger", DEADLINE, |s| !s.warnings().is_empty());
-    let w = s.warnings()[0].clone();
-    assert!(w.contains("did not fork"), "{w}");
-    assert!(w.contains("status=7"), "{w}");
-    let stranger: i32 = w
-        .split("reaped process ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {w}"));
-    assert!(!pids.contains(&stranger) && stranger != manager);
-    assert!(wait_gone(stranger, DEADLINE), "the stranger was reaped");
-    s.gather(Duration::from_millis(300));
+    s.expect_all_started(n);
+    // The stranger exits at once; the pool must neither reap it, log it nor replace anything.
+    s.gather(Duration::from_millis(500));
+    assert!(
+        s.warnings().iter().all(|w| !w.contains("did not fork")),
+        "the pool reaped a child it did not fork\n{}",
+        s.transcript()
+    );
     assert_eq!(s.starts().len(), n, "nothing replaced\n{}", s.transcript());
-    assert!(zombie_children(manager).is_empty());
+    assert_eq!(zombie_children(manager).len(), 1, "the stranger waits for its owner\n{}", s.transcript());
     shut_down(&mut s);
+    drain_after_exit(&mut s);
+    let line = s.lines.iter().find(|l| l.starts_with("stranger_status ")).cloned();
+    let line = line.unwrap_or_else(|| panic!("no stranger_status line\n{}", s.transcript()));
+    assert!(line.ends_with(" 7"), "its owner's waitpid got the real exit status: {line}");
+}
+
+#[test]
+fn start_refuses_a_multithreaded_process() {
+    let mut s = Scenario::spawn(1, "threaded", None);
+    let status = s.wait_exit(DEADLINE);
+    drain_after_exit(&mut s);
+    assert_eq!(status.code(), Some(1), "{}", s.transcript());
+    assert!(
+        s.lines.iter().any(|l| l.contains("single-threaded") && l.contains("2 threads")),
+        "a clear error\n{}",
+        s.transcript()
+    );
+    assert!(s.starts().is_empty(), "no worker was forked\n{}", s.transcript());
+}
+
+#[test]
+fn workers_are_stopped_when_a_shutdown_callback_panics() {
+    let n = 3;
+    let mut s = Scenario::spawn(n, "panic-shutdown", Some(2.0));
+    let manager = s.expect_start();
+    let pids = s.expect_all_started(n);
+    s.signal(libc::SIGTERM);
+    s.expect("shutdown", |l| l == "shutdown");
+    let status = s.wait_exit(DEADLINE);
+    drain_after_exit(&mut s);
+    assert_ne!(status.code(), Some(0), "the panic goes on after the cleanup\n{}", s.transcript());
+    for pid in pids {
+        assert!(wait_gone(pid, Duration::from_secs(1)), "worker {pid} outlived its manager {manager}\n{}", s.transcript());
+    }
+    assert!(
+        s.lines.iter().any(|l| l.contains("stopping its workers after a failure")),
+        "{}",
+        s.transcript()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -655,11 +692,11 @@ fn manager_leaves_no_zombies_after_respawns_and_none_after_it_returns() {
     let mut all: Vec<i32> = pids.clone();
     // Several respawns: kill each worker twice.
     for _round in 0..2 {
-        for id in 0..n {
-            send(pids[id], libc::SIGKILL);
+        for (id, pid) in pids.iter_mut().enumerate() {
+            send(*pid, libc::SIGKILL);
             let new = s.expect_worker_start(id);
-            assert_ne!(new, pids[id]);
-            pids[id] = new;
+            assert_ne!(new, *pid);
+            *pid = new;
             all.push(new);
         }
     }

@@ -481,9 +481,9 @@ fn sigkill_of_all_workers_at_once_replaces_all_and_the_manager_is_fine() {
             (0..n).all(|id| s.starts_of(id).iter().any(|(_, p)| !all.contains(p)))
         });
         let mut last = t0;
-        for id in 0..n {
+        for (id, pid) in pids.iter_mut().enumerate() {
             let (t, p) = *s.starts_of(id).iter().find(|(_, p)| !all.contains(p)).unwrap();
-            pids[id] = p;
+            *pid = p;
             last = last.max(t);
         }
         all.extend(&pids);
@@ -502,14 +502,14 @@ fn sigkill_of_all_workers_at_once_replaces_all_and_the_manager_is_fine() {
         }
     }
     s.gather(Duration::from_millis(300));
-    for id in 0..n {
+    for (id, &pid) in pids.iter().enumerate() {
         assert_eq!(
             s.starts_of(id).len(),
             3,
             "worker {id} replaced once per round\n{}",
             s.transcript()
         );
-        assert!(exists(pids[id]));
+        assert!(exists(pid));
     }
     assert_eq!(s.count_lines(|l| l.contains(CRASH_LOOPING)), 0);
     let until = Instant::now() + DEADLINE;

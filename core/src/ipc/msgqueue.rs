@@ -6,10 +6,9 @@
 //! since anyone who can write to it can make the workers run their code on any input. An existing
 //! queue is used as it is.
 
+use super::{wait_interruptibly, Delivery, WorkerSlot};
 use crate::error::{Error, Result};
-use crate::handler::{Handler, Outcome};
-use crate::log::warning;
-use crate::runtime::{self, Context};
+use crate::event::Outcome;
 
 /// The largest message a worker takes whole, as Swoole documents. A longer one is cut to this size.
 pub const MAX_MESSAGE: usize = 65536;
@@ -49,10 +48,25 @@ impl MsgQueue {
         })
     }
 
+    /// The queue's id (as `ipcs -q` shows it).
     pub fn id(&self) -> i32 {
         self.id
     }
 
+    /// The key it was opened with (0: private).
+    pub fn key(&self) -> i64 {
+        self.key
+    }
+
+    /// Whether the queue still exists (it may be removed with `ipcrm` while the pool runs).
+    pub fn exists(&self) -> bool {
+        // SAFETY: IPC_STAT writes into a msqid_ds we own.
+        let mut info: libc::msqid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: as above; the id is only looked up.
+        unsafe { libc::msgctl(self.id, libc::IPC_STAT, &mut info) == 0 }
+    }
+
+    /// Whether it is the pool's own private queue (removed with the pool).
     pub fn is_private(&self) -> bool {
         self.key == 0
     }
@@ -81,6 +95,8 @@ pub(crate) enum Received {
     Interrupted,
     /// The queue was removed under the pool (EIDRM/EINVAL): nothing more can come.
     Gone,
+    /// Any other failure (e.g. EACCES once the queue's mode was changed): retrying cannot help.
+    Failed(std::io::Error),
 }
 
 /// Blocks in msgrcv(2) for the next message of any type. A message longer than MAX_MESSAGE is cut
@@ -95,11 +111,7 @@ pub(crate) fn receive(queue_id: i32, buf: &mut RecvBuffer, nowait: bool) -> Rece
     match std::io::Error::last_os_error().raw_os_error() {
         Some(libc::EINTR | libc::ENOMSG) => Received::Interrupted,
         Some(libc::EIDRM | libc::EINVAL) => Received::Gone,
-        _ => {
-            warning!("msgrcv failed: {}", std::io::Error::last_os_error());
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            Received::Interrupted
-        }
+        _ => Received::Failed(std::io::Error::last_os_error()),
     }
 }
 
@@ -129,34 +141,26 @@ pub(crate) fn send(queue_id: i32, data: &[u8]) -> Result<()> {
     }
 }
 
-/// The worker loop: one `Message` per message until SIGTERM, stop() or detach().
-pub(crate) fn serve(handler: &mut dyn Handler, ctx: &Context, queue_id: i32) -> Outcome {
+/// The worker loop: one `Message` per message until SIGTERM, stop() or detach(). `Err(QueueGone)`
+/// when the queue was removed under the pool: nothing more can come from it.
+pub(crate) fn serve(delivery: &mut dyn Delivery, slot: WorkerSlot, queue_id: i32) -> Result<Outcome> {
     let mut buf = RecvBuffer::new();
     loop {
-        // Marked waiting before the last look at the flags: a SIGTERM that lands between that look
-        // and msgrcv is re-sent by the manager, which interrupts the wait.
-        runtime::set_waiting(true);
-        if super::must_leave(ctx) {
-            runtime::set_waiting(false);
-            return Outcome::Normal;
-        }
-        let received = receive(queue_id, &mut buf, false);
-        runtime::set_waiting(false);
+        let received = wait_interruptibly(Some(slot), || delivery.must_leave(), || receive(queue_id, &mut buf, false));
         match received {
-            Received::Message(len) => {
-                if let Outcome::Fatal { exit_code } = handler.on_message(ctx, text(&buf, len)) {
-                    return Outcome::Fatal { exit_code };
+            None => return Ok(Outcome::Normal),
+            Some(Received::Message(len)) => {
+                if let Outcome::Fatal { exit_code } = delivery.message(text(&buf, len)) {
+                    return Ok(Outcome::Fatal { exit_code });
                 }
             }
-            Received::Interrupted => {}
-            Received::Gone => {
-                warning!(
-                    "the message queue was removed; worker#{} stops",
-                    ctx.worker_id().unwrap_or(0)
-                );
-                // Slow the replacements down: they would find no queue either.
-                std::thread::sleep(std::time::Duration::from_secs(1));
-                return Outcome::Fatal { exit_code: 1 };
+            Some(Received::Interrupted) => {}
+            Some(Received::Gone) => return Err(Error::QueueGone),
+            Some(Received::Failed(source)) => {
+                return Err(Error::System {
+                    what: format!("msgrcv (queue id {queue_id})"),
+                    source,
+                })
             }
         }
     }

@@ -8,20 +8,14 @@ use std::time::{Duration, Instant};
 use crate::config::PoolConfig;
 use crate::fd;
 use crate::frame::{reply_header, FrameError, FrameReader, Progress};
-use crate::handler::{Handler, Outcome};
+use super::Delivery;
+use crate::event::Outcome;
 use crate::log::{info, warning};
-use crate::runtime::{self, Context};
 use crate::worker_signals;
 
-pub(crate) fn serve(
-    handler: &mut dyn Handler,
-    ctx: &Context,
-    listen_fd: RawFd,
-    wake_fd: RawFd,
-    config: &PoolConfig,
-) -> Outcome {
+pub(crate) fn serve(delivery: &mut dyn Delivery, listen_fd: RawFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
     loop {
-        if super::must_leave(ctx) {
+        if delivery.must_leave() {
             return Outcome::Normal;
         }
         // Try first, wait only when nothing is pending: under load this saves a poll() per request.
@@ -44,7 +38,7 @@ pub(crate) fn serve(
         }
         // SAFETY: conn is a fresh fd nobody else owns.
         let conn = unsafe { OwnedFd::from_raw_fd(conn) };
-        if let Outcome::Fatal { exit_code } = serve_connection(handler, ctx, &conn, wake_fd, config) {
+        if let Outcome::Fatal { exit_code } = serve_connection(delivery, &conn, wake_fd, config) {
             return Outcome::Fatal { exit_code };
         }
     }
@@ -140,13 +134,7 @@ impl Deadline {
     }
 }
 
-fn serve_connection(
-    handler: &mut dyn Handler,
-    ctx: &Context,
-    conn: &OwnedFd,
-    wake_fd: RawFd,
-    config: &PoolConfig,
-) -> Outcome {
+fn serve_connection(delivery: &mut dyn Delivery, conn: &OwnedFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
     let mut deadline = Deadline::new(config, wake_fd);
     let request = match read_frame(conn.as_raw_fd(), config.max_package_size, &mut deadline) {
         Ok(request) => request,
@@ -155,9 +143,7 @@ fn serve_connection(
             return Outcome::Normal;
         }
     };
-    runtime::begin_request();
-    let outcome = handler.on_message(ctx, &request);
-    let reply = runtime::end_request();
+    let (outcome, reply) = delivery.request(&request);
     if !reply.is_empty() {
         let mut deadline = Deadline::new(config, wake_fd);
         match send_reply(conn.as_raw_fd(), &reply, &mut deadline) {
@@ -217,6 +203,7 @@ fn drain_unread_input(fd: RawFd, deadline: &mut Deadline) {
     unsafe { libc::shutdown(fd, libc::SHUT_WR) };
     let mut sink = [0u8; 16 * 1024];
     loop {
+        // SAFETY: reading into our own buffer, at most its length.
         let n = unsafe { libc::read(fd, sink.as_mut_ptr().cast(), sink.len()) };
         if n == 0 || (n < 0 && !fd::retryable()) {
             return;

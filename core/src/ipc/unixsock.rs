@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use crate::config::PoolConfig;
 use crate::error::{Error, Result};
 use crate::fd::{self, interrupted};
-use crate::handler::{Handler, Outcome};
+use super::Delivery;
+use crate::event::Outcome;
 use crate::log::warning;
 use crate::message_bus::{self, Reassembler};
-use crate::runtime::Context;
 use crate::worker_signals;
 
 #[derive(Debug)]
@@ -63,9 +63,9 @@ pub(crate) enum Blocking {
     Never,
 }
 
-/// Sends `data` as one datagram, or as message-bus chunks.
-pub(crate) fn send(fd: RawFd, data: &[u8], bus: bool, blocking: Blocking) -> Result<()> {
-    if !bus {
+/// Sends `data` as one datagram, or as message-bus chunks stamped with `sender_pid`.
+pub(crate) fn send(fd: RawFd, data: &[u8], bus: Option<u32>, blocking: Blocking) -> Result<()> {
+    let Some(sender_pid) = bus else {
         return send_datagram(fd, &[], data, blocking).map_err(|e| match e {
             Error::System { source, .. } if source.raw_os_error() == Some(libc::EMSGSIZE) => Error::InvalidArgument(format!(
                 "a message of {} bytes does not fit in one datagram; set 'enable_message_bus' => true to send messages of any size",
@@ -73,9 +73,9 @@ pub(crate) fn send(fd: RawFd, data: &[u8], bus: bool, blocking: Blocking) -> Res
             )),
             other => other,
         });
-    }
+    };
     let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
-    for (header, payload) in message_bus::chunks(data, crate::runtime::own_pid(), message_id) {
+    for (header, payload) in message_bus::chunks(data, sender_pid, message_id) {
         send_datagram(fd, &header.encode(), payload, blocking)?;
     }
     Ok(())
@@ -94,12 +94,12 @@ fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -
             return Err(Error::last_os("sendmsg (UNIXSOCK)"));
         }
         if full && blocking == Blocking::Never {
-            return Err(Error::WrongState(
+            return Err(Error::WouldBlock(
                 "the destination's socket buffer is full (the manager never waits for it to drain)".into(),
             ));
         }
         if worker_signals::term_requested() {
-            return Err(Error::WrongState(
+            return Err(Error::WouldBlock(
                 "not sent: this worker is stopping and the destination's socket buffer is full".into(),
             ));
         }
@@ -127,8 +127,12 @@ pub(crate) fn receive(fd: RawFd, buf: &mut [u8], timeout_ms: i32) -> Result<Opti
         revents: 0,
     };
     // SAFETY: poll on one pollfd we own.
-    if unsafe { libc::poll(&mut pfd, 1, timeout_ms) } <= 0 {
+    let ready = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
+    if ready == 0 || (ready < 0 && interrupted()) {
         return Ok(None);
+    }
+    if ready < 0 {
+        return Err(Error::last_os("poll (UNIXSOCK)"));
     }
     // SAFETY: recv into our own buffer.
     let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
@@ -141,17 +145,14 @@ pub(crate) fn receive(fd: RawFd, buf: &mut [u8], timeout_ms: i32) -> Result<Opti
     Err(Error::last_os("recv (UNIXSOCK)"))
 }
 
+/// After a recv failure that waiting cannot cure, the loop pauses this long before trying again.
+const RECV_FAILURE_BACKOFF: Duration = Duration::from_millis(100);
+
 /// While a partial bus message waits, the loop wakes this often to check its sender.
 const PARTIAL_CHECK: Duration = Duration::from_secs(1);
 
 /// The worker loop: one `Message` per datagram (or per reassembled bus message).
-pub(crate) fn serve(
-    handler: &mut dyn Handler,
-    ctx: &Context,
-    recv_fd: RawFd,
-    wake_fd: RawFd,
-    config: &PoolConfig,
-) -> Outcome {
+pub(crate) fn serve(delivery: &mut dyn Delivery, recv_fd: RawFd, wake_fd: RawFd, config: &PoolConfig) -> Outcome {
     let bus = config.enable_message_bus;
     let mut buf = vec![
         0u8;
@@ -164,7 +165,7 @@ pub(crate) fn serve(
     let mut reassembler = Reassembler::new();
     let mut next_partial_check = Instant::now() + PARTIAL_CHECK;
     loop {
-        if super::must_leave(ctx) {
+        if delivery.must_leave() {
             return Outcome::Normal;
         }
         if reassembler.has_partials() && Instant::now() >= next_partial_check {
@@ -179,7 +180,14 @@ pub(crate) fn serve(
         let n = unsafe { libc::recv(recv_fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
         if n < 0 {
             if !fd::retryable() {
-                warning!("recv (UNIXSOCK) failed: {}", std::io::Error::last_os_error());
+                // Not a matter of waiting for data: report it, and back off instead of spinning.
+                warning!(
+                    "recv (UNIXSOCK) failed: {}; retrying in {} ms",
+                    std::io::Error::last_os_error(),
+                    RECV_FAILURE_BACKOFF.as_millis()
+                );
+                std::thread::sleep(RECV_FAILURE_BACKOFF);
+                continue;
             }
             let timeout = if reassembler.has_partials() {
                 PARTIAL_CHECK.as_millis() as i32
@@ -192,7 +200,7 @@ pub(crate) fn serve(
         let len = n as usize;
         let outcome = if bus {
             match reassembler.feed(&buf[..len], Instant::now()) {
-                Ok(Some((_sender, message))) => handler.on_message(ctx, &message),
+                Ok(Some((_sender, message))) => delivery.message(&message),
                 Ok(None) => Outcome::Normal,
                 Err(e) => {
                     warning!("message bus: {e}");
@@ -200,7 +208,7 @@ pub(crate) fn serve(
                 }
             }
         } else {
-            handler.on_message(ctx, &buf[..len])
+            delivery.message(&buf[..len])
         };
         if let Outcome::Fatal { exit_code } = outcome {
             return Outcome::Fatal { exit_code };

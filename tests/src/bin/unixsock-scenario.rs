@@ -73,9 +73,10 @@ pub fn tag_of(data: &[u8]) -> String {
 
 fn kind(e: &Error) -> &'static str {
     match e {
-        Error::InvalidArgument(_) => "invalid",
-        Error::WrongState(_) | Error::AlreadyStarted | Error::AlreadyRunning | Error::NotListening => "state",
+        Error::InvalidArgument(_) | Error::InvalidWorkerId { .. } => "invalid",
+        Error::WouldBlock(_) => "would_block",
         Error::System { .. } => "system",
+        _ => "state",
     }
 }
 
@@ -255,8 +256,8 @@ impl Handler for Scenario {
         Outcome::Normal
     }
 
-    fn wants_messages(&self) -> bool {
-        self.behaviour != "rawpipe"
+    fn implements(&self, event: procpool::Event) -> bool {
+        event != procpool::Event::Message || self.behaviour != "rawpipe"
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, id: usize) {

@@ -1,10 +1,13 @@
-//! Inputs for the fuzz-regression unit tests: the files kept under fuzz/regressions/<target>/ and
-//! deterministic pseudo-random bytes.
+//! Inputs for the replay tests: the files kept under fuzz/regressions/<target>/ and deterministic
+//! pseudo-random bytes.
 
-/// The inputs kept under fuzz/regressions/<target>/ (none is fine: nothing was found there).
-pub(crate) fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/regressions")
+use std::path::Path;
+
+/// The inputs kept under fuzz/regressions/<target>/ (none is fine: nothing was found there), sorted
+/// by path, each with its path.
+pub fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../regressions")
         .join(target);
     let mut inputs: Vec<(String, Vec<u8>)> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
@@ -19,7 +22,7 @@ pub(crate) fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Deterministic pseudo-random inputs (xorshift), biased to the short lengths the checks decode.
-pub(crate) fn random_inputs(seed: u64, count: usize, max_len: usize) -> impl Iterator<Item = Vec<u8>> {
+pub fn random_inputs(seed: u64, count: usize, max_len: usize) -> impl Iterator<Item = Vec<u8>> {
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;

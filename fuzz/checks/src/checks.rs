@@ -1,27 +1,23 @@
-// Fuzz checks shared by the cargo-fuzz targets (fuzz/fuzz_targets/*.rs) and the core unit tests
-// that replay fuzz/regressions/ (core/src/*_fuzz_regressions.rs `include!` this file). It must
-// therefore only use std and `procpool::{frame, message_bus}` (in core, `procpool` is an alias of
-// `crate`). Each check decodes the fuzzer's bytes into a scenario, runs it, and panics when a
-// property of the target is violated.
-//
-// Properties checked:
-// - frame (FrameReader): fed any split of any bytes, it behaves exactly like the spec model below
-//   (N == 0 -> Empty, N > max -> TooLarge, else the N body bytes, decided at the very commit that
-//   completes the header / body); spare() is never empty while a frame is incomplete (an empty read
-//   buffer would look like EOF to read(2)) and never longer than what the first frame still needs;
-//   nothing is allocated before the header has been checked, and never more than max_len.
-// - bus_feed (Reassembler): any datagrams, expiries and partial sends never panic; every result
-//   equals the spec model's (so nothing is delivered that was not sent whole by one sender, and
-//   no chunks of two senders mix); a delivered message has the completing header's sender and
-//   total length; what the reassembler holds stays proportional to what it has received, whatever
-//   total length a (lying) header announces.
-// - bus_roundtrip: messages of several senders, chunked by `chunks()` and interleaved arbitrarily
-//   (each sender's order kept), are each delivered whole, exactly once, in order per sender.
+//! The checks themselves. They only use std and procpool's public `frame` and `message_bus` API.
+//! Each check decodes the fuzzer's bytes into a scenario, runs it, and panics when a property of
+//! the target is violated.
+//!
+//! Properties checked:
+//! - frame (FrameReader): fed any split of any bytes, it behaves exactly like the spec model below
+//!   (N == 0 -> Empty, N > max -> TooLarge, else the N body bytes, decided at the very commit that
+//!   completes the header / body); spare() is never empty while a frame is incomplete (an empty read
+//!   buffer would look like EOF to read(2)) and never longer than what the first frame still needs;
+//!   nothing is allocated before the header has been checked, and never more than max_len.
+//! - bus_feed (Reassembler): any datagrams, expiries and partial sends never panic; every result
+//!   equals the spec model's (so nothing is delivered that was not sent whole by one sender, and
+//!   no chunks of two senders mix); a delivered message has the completing header's sender and
+//!   total length; what the reassembler holds stays proportional to what it has received, whatever
+//!   total length a (lying) header announces.
+//! - bus_roundtrip: messages of several senders, chunked by `chunks()` and interleaved arbitrarily
+//!   (each sender's order kept), are each delivered whole, exactly once, in order per sender.
 
-#[allow(unused_imports)]
 use procpool::frame::{FrameError, FrameReader, Progress, HEADER_LEN as FRAME_HEADER_LEN};
-#[allow(unused_imports)]
-use procpool::message_bus::{chunks, BusError, ChunkHeader, Reassembler, CHUNK_PAYLOAD, HEADER_LEN as BUS_HEADER_LEN, PARTIAL_TIMEOUT};
+use procpool::message_bus::{chunks, BusError, ChunkHeader, Reassembler, CHUNK_PAYLOAD, PARTIAL_TIMEOUT};
 
 /// Allocation figures of one tracked call (fuzz binaries count them with a global allocator).
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,8 +27,10 @@ pub struct Allocs {
     pub largest: usize,
 }
 
-/// What the runner can observe beyond the public API. The fuzz targets track allocations; the core
-/// unit tests look at private fields instead. Both are optional.
+/// What the runner can observe beyond the public API. The fuzz targets and the replay tests track
+/// allocations with [`crate::Counted`]; `frame_held`/`bus_held` are for a runner that can see how
+/// much a reader holds (none can from outside procpool). All are optional: the defaults only check
+/// results.
 pub trait Hooks {
     fn tracked<T>(f: impl FnOnce() -> T) -> (T, Option<Allocs>) {
         (f(), None)
@@ -94,7 +92,10 @@ enum FrameOutcome {
     /// The stream ends before the first frame is decided.
     NeedMore,
     /// Decided once `at` bytes were committed.
-    Decided { at: usize, result: Result<Vec<u8>, FrameError> },
+    Decided {
+        at: usize,
+        result: Result<Vec<u8>, FrameError>,
+    },
 }
 
 fn frame_model(stream: &[u8], max_len: usize) -> FrameOutcome {
@@ -103,16 +104,25 @@ fn frame_model(stream: &[u8], max_len: usize) -> FrameOutcome {
     }
     let len = u32::from_be_bytes(stream[..4].try_into().unwrap()) as u64;
     if len == 0 {
-        return FrameOutcome::Decided { at: 4, result: Err(FrameError::Empty) };
+        return FrameOutcome::Decided {
+            at: 4,
+            result: Err(FrameError::Empty),
+        };
     }
     if len > max_len as u64 {
-        return FrameOutcome::Decided { at: 4, result: Err(FrameError::TooLarge { len, max: max_len }) };
+        return FrameOutcome::Decided {
+            at: 4,
+            result: Err(FrameError::TooLarge { len, max: max_len }),
+        };
     }
     let end = 4 + len as usize;
     if stream.len() < end {
         return FrameOutcome::NeedMore;
     }
-    FrameOutcome::Decided { at: end, result: Ok(stream[4..end].to_vec()) }
+    FrameOutcome::Decided {
+        at: end,
+        result: Ok(stream[4..end].to_vec()),
+    }
 }
 
 /// Input: max_len selector, split sizes, then the byte stream.
@@ -125,7 +135,11 @@ pub fn check_frame<H: Hooks>(data: &[u8]) {
         _ => input.u32() as usize % (4 * 1024 * 1024 + 1),
     };
     let split_count = (input.byte() % 16) as usize;
-    let mut splits: Vec<usize> = input.take(split_count).iter().map(|&s| if s == 255 { usize::MAX } else { s as usize }).collect();
+    let mut splits: Vec<usize> = input
+        .take(split_count)
+        .iter()
+        .map(|&s| if s == 255 { usize::MAX } else { s as usize })
+        .collect();
     if splits.iter().all(|&s| s == 0) {
         splits.push(usize::MAX);
     }
@@ -138,7 +152,11 @@ pub fn check_frame<H: Hooks>(data: &[u8]) {
     let mut step = 0usize;
     let mut zero_commits_in_a_row = 0;
     let outcome = loop {
-        let want = if splits.is_empty() { usize::MAX } else { splits[step % splits.len()] };
+        let want = if splits.is_empty() {
+            usize::MAX
+        } else {
+            splits[step % splits.len()]
+        };
         step += 1;
         // What the first frame still needs (None: unknown until the header is there).
         let header_done = pos >= FRAME_HEADER_LEN;
@@ -151,8 +169,15 @@ pub fn check_frame<H: Hooks>(data: &[u8]) {
         let available = stream.len() - pos;
         let ((n, result), allocs) = H::tracked(|| {
             let spare = reader.spare();
-            assert!(!spare.is_empty(), "spare() is empty while the frame is incomplete (a read would look like EOF)");
-            assert!(spare.len() <= still_needed, "spare() of {} bytes reaches past the first frame ({still_needed} still needed)", spare.len());
+            assert!(
+                !spare.is_empty(),
+                "spare() is empty while the frame is incomplete (a read would look like EOF)"
+            );
+            assert!(
+                spare.len() <= still_needed,
+                "spare() of {} bytes reaches past the first frame ({still_needed} still needed)",
+                spare.len()
+            );
             let n = spare.len().min(want).min(available);
             spare[..n].copy_from_slice(&stream[pos..pos + n]);
             (n, reader.commit(n))
@@ -160,8 +185,15 @@ pub fn check_frame<H: Hooks>(data: &[u8]) {
         pos += n;
         if let Some(a) = allocs {
             allocated += a.bytes;
-            assert!(a.largest <= max_len, "allocated {} bytes at once, max_len is {max_len}", a.largest);
-            assert!(allocated <= max_len, "allocated {allocated} bytes in all, max_len is {max_len}");
+            assert!(
+                a.largest <= max_len,
+                "allocated {} bytes at once, max_len is {max_len}",
+                a.largest
+            );
+            assert!(
+                allocated <= max_len,
+                "allocated {allocated} bytes in all, max_len is {max_len}"
+            );
             if pos < FRAME_HEADER_LEN || result.is_err() {
                 assert_eq!(a.bytes, 0, "allocated before the length was accepted");
             }
@@ -174,7 +206,11 @@ pub fn check_frame<H: Hooks>(data: &[u8]) {
         }
         match result {
             Ok(Progress::NeedMore) => {
-                assert!(reader.is_partial() == (pos > 0), "is_partial() is {} after {pos} bytes", reader.is_partial());
+                assert!(
+                    reader.is_partial() == (pos > 0),
+                    "is_partial() is {} after {pos} bytes",
+                    reader.is_partial()
+                );
                 if pos == stream.len() {
                     // Committing nothing must change nothing.
                     zero_commits_in_a_row += 1;
@@ -187,13 +223,28 @@ pub fn check_frame<H: Hooks>(data: &[u8]) {
             }
             Ok(Progress::Complete(body)) => {
                 assert!(!reader.is_partial(), "reader still partial after a complete frame");
-                assert_eq!(reader.spare().len(), FRAME_HEADER_LEN, "reader not ready for the next header");
-                break FrameOutcome::Decided { at: pos, result: Ok(body) };
+                assert_eq!(
+                    reader.spare().len(),
+                    FRAME_HEADER_LEN,
+                    "reader not ready for the next header"
+                );
+                break FrameOutcome::Decided {
+                    at: pos,
+                    result: Ok(body),
+                };
             }
-            Err(e) => break FrameOutcome::Decided { at: pos, result: Err(e) },
+            Err(e) => {
+                break FrameOutcome::Decided {
+                    at: pos,
+                    result: Err(e),
+                }
+            }
         }
     };
-    assert_eq!(outcome, expected, "frame reader disagrees with the spec (max_len {max_len})");
+    assert_eq!(
+        outcome, expected,
+        "frame reader disagrees with the spec (max_len {max_len})"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +262,9 @@ fn pid_from(b: u8) -> u32 {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ ((i >> 8) as u8)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ ((i >> 8) as u8))
+        .collect()
 }
 
 fn datagram(header: &ChunkHeader, payload: &[u8]) -> Vec<u8> {
@@ -243,17 +296,29 @@ impl BusModel {
         }
         let h = ChunkHeader::decode(datagram).expect("model and decode agree on the magic");
         let payload = &datagram[32..];
-        let fits = h.offset.checked_add(payload.len() as u64).is_some_and(|end| end <= h.total_len);
+        let fits = h
+            .offset
+            .checked_add(payload.len() as u64)
+            .is_some_and(|end| end <= h.total_len);
         if !fits {
             self.partials.remove(&h.sender_pid);
-            return Err(BusError::Overflow { sender_pid: h.sender_pid, message_id: h.message_id, total_len: h.total_len });
+            return Err(BusError::Overflow {
+                sender_pid: h.sender_pid,
+                message_id: h.message_id,
+                total_len: h.total_len,
+            });
         }
         if h.offset == 0 {
             if payload.len() as u64 == h.total_len {
                 self.partials.remove(&h.sender_pid);
                 return Ok(Some((h.sender_pid, payload.to_vec())));
             }
-            let p = ModelPartial { message_id: h.message_id, total_len: h.total_len, data: payload.to_vec(), last_chunk: now };
+            let p = ModelPartial {
+                message_id: h.message_id,
+                total_len: h.total_len,
+                data: payload.to_vec(),
+                last_chunk: now,
+            };
             self.partials.insert(h.sender_pid, p);
             return Ok(None);
         }
@@ -263,7 +328,12 @@ impl BusModel {
         };
         if expected == 0 || h.offset != expected {
             self.partials.remove(&h.sender_pid);
-            return Err(BusError::OutOfOrder { sender_pid: h.sender_pid, message_id: h.message_id, offset: h.offset, expected });
+            return Err(BusError::OutOfOrder {
+                sender_pid: h.sender_pid,
+                message_id: h.message_id,
+                offset: h.offset,
+                expected,
+            });
         }
         let p = self.partials.get_mut(&h.sender_pid).unwrap();
         p.data.extend_from_slice(payload);
@@ -301,7 +371,9 @@ fn bus_total_len(input: &mut Bytes, offset: u64, payload_len: usize) -> u64 {
         0 => u64::from(input.byte()),
         1 => u64::from(input.u16()),
         2 => offset.wrapping_add(payload_len as u64),
-        3 => offset.wrapping_add(payload_len as u64).wrapping_add(u64::from(input.byte())),
+        3 => offset
+            .wrapping_add(payload_len as u64)
+            .wrapping_add(u64::from(input.byte())),
         4 => input.u64(),
         5 => u64::MAX,
         6 => 1 << 40,
@@ -322,24 +394,34 @@ pub fn check_bus_feed<H: Hooks>(data: &[u8]) {
     let mut held: isize = 0; // live bytes allocated inside the reassembler, when tracked
     let mut next_id: u32 = 0;
 
-    let feed = |d: &[u8], now: std::time::Instant, model: &mut BusModel, reassembler: &mut Reassembler, held: &mut isize| {
-        let expected = model.feed(d, now);
-        let (got, allocs) = H::tracked(|| reassembler.feed(d, now));
-        if let Some(a) = allocs {
-            *held += a.bytes as isize - a.freed as isize;
-        }
-        assert_eq!(got, expected, "reassembler disagrees with the spec on a datagram of {} bytes", d.len());
-        if let Ok(Some((pid, ref message))) = got {
-            let h = ChunkHeader::decode(d).unwrap();
-            assert_eq!(pid, h.sender_pid, "delivered under another sender");
-            assert_eq!(message.len() as u64, h.total_len, "delivered a message of another length than announced");
-        }
-        // Give back the delivered message where its allocation was counted.
-        let ((), allocs) = H::tracked(|| drop(got));
-        if let Some(a) = allocs {
-            *held += a.bytes as isize - a.freed as isize;
-        }
-    };
+    let feed =
+        |d: &[u8], now: std::time::Instant, model: &mut BusModel, reassembler: &mut Reassembler, held: &mut isize| {
+            let expected = model.feed(d, now);
+            let (got, allocs) = H::tracked(|| reassembler.feed(d, now));
+            if let Some(a) = allocs {
+                *held += a.bytes as isize - a.freed as isize;
+            }
+            assert_eq!(
+                got,
+                expected,
+                "reassembler disagrees with the spec on a datagram of {} bytes",
+                d.len()
+            );
+            if let Ok(Some((pid, ref message))) = got {
+                let h = ChunkHeader::decode(d).unwrap();
+                assert_eq!(pid, h.sender_pid, "delivered under another sender");
+                assert_eq!(
+                    message.len() as u64,
+                    h.total_len,
+                    "delivered a message of another length than announced"
+                );
+            }
+            // Give back the delivered message where its allocation was counted.
+            let ((), allocs) = H::tracked(|| drop(got));
+            if let Some(a) = allocs {
+                *held += a.bytes as isize - a.freed as isize;
+            }
+        };
 
     let mut ops = 0;
     while !input.is_empty() && ops < 512 {
@@ -373,8 +455,19 @@ pub fn check_bus_feed<H: Hooks>(data: &[u8]) {
                 };
                 let total_len = bus_total_len(&mut input, offset, payload_len);
                 let seed = input.byte();
-                let h = ChunkHeader { sender_pid, message_id, total_len, offset };
-                feed(&datagram(&h, &pattern(payload_len, seed)), now, &mut model, &mut reassembler, &mut held);
+                let h = ChunkHeader {
+                    sender_pid,
+                    message_id,
+                    total_len,
+                    offset,
+                };
+                feed(
+                    &datagram(&h, &pattern(payload_len, seed)),
+                    now,
+                    &mut model,
+                    &mut reassembler,
+                    &mut held,
+                );
             }
             6 => {
                 now += std::time::Duration::from_millis(u64::from(input.byte()) * 100);
@@ -410,7 +503,11 @@ pub fn check_bus_feed<H: Hooks>(data: &[u8]) {
             }
         }
         let buffered = model.buffered();
-        assert_eq!(reassembler.has_partials(), !model.partials.is_empty(), "has_partials() disagrees with the spec");
+        assert_eq!(
+            reassembler.has_partials(),
+            !model.partials.is_empty(),
+            "has_partials() disagrees with the spec"
+        );
         if H::tracked(|| ()).1.is_some() {
             assert!(
                 held <= (2 * buffered + BUS_BOOKKEEPING) as isize,
@@ -419,7 +516,11 @@ pub fn check_bus_feed<H: Hooks>(data: &[u8]) {
             );
         }
         if let Some(h) = H::bus_held(&reassembler) {
-            assert!(h <= 2 * buffered, "reassembler holds {h} bytes for {buffered} bytes received in {} partial message(s)", model.partials.len());
+            assert!(
+                h <= 2 * buffered,
+                "reassembler holds {h} bytes for {buffered} bytes received in {} partial message(s)",
+                model.partials.len()
+            );
         }
     }
 }
@@ -427,11 +528,14 @@ pub fn check_bus_feed<H: Hooks>(data: &[u8]) {
 // ---------------------------------------------------------------------------------------------
 // bus_roundtrip
 
+/// A sender of the roundtrip: its pid, the messages it sends, and its datagrams not yet fed.
+type Sender = (u32, Vec<Vec<u8>>, std::collections::VecDeque<Vec<u8>>);
+
 /// Input: senders and their messages, then the interleaving (which sender's next chunk comes).
 pub fn check_bus_roundtrip<H: Hooks>(data: &[u8]) {
     let mut input = Bytes::new(data);
     let sender_count = usize::from(input.byte() % 4) + 1;
-    let mut senders: Vec<(u32, Vec<Vec<u8>>, std::collections::VecDeque<Vec<u8>>)> = Vec::new();
+    let mut senders: Vec<Sender> = Vec::new();
     for _ in 0..sender_count {
         let mut pid = pid_from(input.byte());
         while senders.iter().any(|s| s.0 == pid) {
@@ -481,10 +585,22 @@ pub fn check_bus_roundtrip<H: Hooks>(data: &[u8]) {
             Err(e) => panic!("a chunk of a whole message was refused: {e}"),
         }
     }
-    assert!(!reassembler.has_partials(), "partial messages left after every chunk arrived");
+    assert!(
+        !reassembler.has_partials(),
+        "partial messages left after every chunk arrived"
+    );
     for (pid, messages, _) in &senders {
         let got = delivered.remove(pid).unwrap_or_default();
-        assert!(got == *messages, "sender {pid}: sent {} message(s), delivered {} (or different bytes)", messages.len(), got.len());
+        assert!(
+            got == *messages,
+            "sender {pid}: sent {} message(s), delivered {} (or different bytes)",
+            messages.len(),
+            got.len()
+        );
     }
-    assert!(delivered.is_empty(), "delivered for senders that sent nothing: {:?}", delivered.keys());
+    assert!(
+        delivered.is_empty(),
+        "delivered for senders that sent nothing: {:?}",
+        delivered.keys()
+    );
 }

@@ -94,8 +94,8 @@ impl Handler for Scenario {
         Outcome::Normal
     }
 
-    fn wants_messages(&self) -> bool {
-        self.behaviour != "pop"
+    fn implements(&self, event: procpool::Event) -> bool {
+        event != procpool::Event::Message || self.behaviour != "pop"
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, id: usize) {

@@ -10,7 +10,11 @@
 //!   return         return at once (IPC_NONE: the worker exits 0 and is replaced)
 //!   detach         worker 0 detaches on its first run, then sleeps 1 s and exits
 //!   shutdown       worker 0 asks the pool to shut down from inside WorkerStart
-//!   stranger       the Start callback forks a child of its own that exits at once
+//!   stranger       the Start callback forks a child of its own that exits at once with status 7;
+//!                  after start() returns, `stranger_status <pid> <status>` says what waitpid gave
+//!                  this program for it (the pool must leave it to its owner)
+//!   panic-shutdown the Shutdown callback panics (the workers sleep): start() must not leave them
+//!   threaded       a second thread runs when start() is called: start() must refuse
 //!   crash          worker 0 prints `crash 0 <pid> <left>` and dies at once (SIGSEGV, or exit 1 when
 //!                  POOL_SCENARIO_CRASH_HOW=exit1) while the number in its crash file is > 0 (it
 //!                  decrements it first), then sleeps like `sleep`; other workers sleep. The crash
@@ -32,6 +36,8 @@ use common::{pid, say};
 
 struct Scenario {
     behaviour: String,
+    /// `stranger`: the child the Start callback forked.
+    stranger: Option<i32>,
 }
 
 static TERM_SEEN: AtomicBool = AtomicBool::new(false);
@@ -79,7 +85,7 @@ fn take_crash(ctx: &Context) -> Option<u64> {
 
 fn crash_now() -> ! {
     if std::env::var("POOL_SCENARIO_CRASH_HOW").as_deref() == Ok("exit1") {
-        // SAFETY: ends the process at once.
+        // SAFETY: _exit(2) has no preconditions; it ends the process without unwinding.
         unsafe { libc::_exit(1) };
     }
     // SAFETY: Rust's runtime installs a SIGSEGV handler (stack overflow detection) that returns on a
@@ -95,9 +101,12 @@ impl Handler for Scenario {
     fn on_start(&mut self, ctx: &Context) {
         say(format!("start {}", ctx.master_pid().unwrap_or(-1)));
         if self.behaviour == "stranger" {
-            // SAFETY: the child only calls _exit.
-            if unsafe { libc::fork() } == 0 {
-                unsafe { libc::_exit(7) };
+            // SAFETY: the child only calls _exit, which is async-signal-safe, so forking is sound even
+            // with other threads around.
+            match unsafe { libc::fork() } {
+                // SAFETY: _exit(2) is async-signal-safe and runs no destructors of the parent's state.
+                0 => unsafe { libc::_exit(7) },
+                pid => self.stranger = Some(pid),
             }
         }
     }
@@ -119,6 +128,7 @@ impl Handler for Scenario {
                 }
             }
             "ignore-term" => {
+                // SAFETY: SIG_IGN installs no handler code, so nothing can run in signal context.
                 unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
                 loop {
                     std::thread::sleep(Duration::from_secs(1));
@@ -159,6 +169,9 @@ impl Handler for Scenario {
 
     fn on_shutdown(&mut self, _ctx: &Context) {
         say("shutdown".to_string());
+        if self.behaviour == "panic-shutdown" {
+            panic!("the Shutdown callback panics");
+        }
     }
 }
 
@@ -191,9 +204,22 @@ fn main() {
     };
     let mut scenario = Scenario {
         behaviour: args[2].clone(),
+        stranger: None,
     };
+    if scenario.behaviour == "threaded" {
+        std::thread::spawn(|| std::thread::sleep(Duration::from_secs(60)));
+    }
     match pool.start(&mut scenario) {
-        Ok(()) => say("returned".to_string()),
+        Ok(()) => {
+            say("returned".to_string());
+            if let Some(stranger) = scenario.stranger {
+                let mut status = 0;
+                // SAFETY: waitpid on this program's own child, with a valid status pointer.
+                let reaped = unsafe { libc::waitpid(stranger, &mut status, 0) };
+                let code = if reaped == stranger { libc::WEXITSTATUS(status) } else { -1 };
+                say(format!("stranger_status {stranger} {code}"));
+            }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);

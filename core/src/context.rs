@@ -1,0 +1,241 @@
+//! `Context`: the actions a callback may take (write a reply, send a message, push/pop, detach,
+//! stop, shut down) and what it may ask (its worker id, the manager's pid). It sits above the
+//! transports and drives them with what the process-global state holds.
+
+use std::os::fd::RawFd;
+
+use crate::control::{self, Notice};
+use crate::error::{Error, Result};
+use crate::ipc::msgqueue::{self, Received, RecvBuffer};
+use crate::ipc::{unixsock, wait_interruptibly, WorkerSlot};
+use crate::log::info;
+use crate::state::{self, Role};
+use crate::worker_signals;
+
+/// Handle for the actions a callback may take. Cheap to make; every method acts on this process.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Context;
+
+impl Context {
+    /// This process's part in the pool.
+    pub fn role(&self) -> Role {
+        state::role()
+    }
+
+    /// The manager's pid while a pool runs (in the manager or any worker).
+    pub fn master_pid(&self) -> Option<i32> {
+        let s = state::lock();
+        (s.role != Role::Idle).then_some(s.master_pid)
+    }
+
+    /// This worker's id (None outside a worker).
+    pub fn worker_id(&self) -> Option<usize> {
+        state::worker_id()
+    }
+
+    /// The running pool's worker count (0 when none runs).
+    pub fn worker_num(&self) -> usize {
+        state::lock().worker_num
+    }
+
+    /// False in a worker once `stop()` was called or (message modes) SIGTERM arrived.
+    pub fn worker_running(&self) -> bool {
+        let s = state::lock();
+        s.role != Role::Worker || (s.worker_running && !worker_signals::term_requested())
+    }
+
+    /// Whether this worker has left the pool with `detach()`.
+    pub fn is_detached(&self) -> bool {
+        state::lock().detached
+    }
+
+    /// The current pid of worker `id`, as the manager last recorded it.
+    pub fn worker_pid(&self, id: usize) -> Option<i32> {
+        let s = state::lock();
+        if s.role == Role::Worker && s.worker_id == Some(id) && !s.detached {
+            return Some(std::process::id() as i32);
+        }
+        s.table.as_ref().and_then(|table| table.pid(id))
+    }
+
+    /// Starts the graceful shutdown: SIGTERM to the manager, from the manager itself or a worker.
+    /// The manager blocks SIGTERM and reads it from its signalfd, so this is safe in any callback.
+    pub fn shutdown(&self) -> Result<()> {
+        let master = self
+            .master_pid()
+            .ok_or_else(|| Error::WrongState("the pool is not running".into()))?;
+        // SAFETY: kill(2) with a pid we recorded.
+        if unsafe { libc::kill(master, libc::SIGTERM) } != 0 {
+            return Err(Error::last_os(format!("kill({master}, SIGTERM)")));
+        }
+        Ok(())
+    }
+
+    /// SOCKET, inside `Message`: appends `data` to the reply. False (nothing written) outside a
+    /// request or for empty data.
+    pub fn write(&self, data: &[u8]) -> bool {
+        if data.is_empty() {
+            return false;
+        }
+        match state::lock().reply.as_mut() {
+            Some(reply) => {
+                reply.extend_from_slice(data);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// MSGQUEUE: the id of the pool's System V queue (as `ipcs -q` shows it).
+    pub fn queue_id(&self) -> Result<i32> {
+        state::lock()
+            .queue_id
+            .ok_or_else(|| Error::WrongState("no SWOOLE_IPC_MSGQUEUE pool is running".into()))
+    }
+
+    /// MSGQUEUE: sends `data` to the pool's queue (any worker, or a `pop()`, takes it).
+    pub fn push(&self, data: &[u8]) -> Result<()> {
+        crate::ipc::msgqueue::send(self.queue_id()?, data)
+    }
+
+    /// MSGQUEUE: takes the next message from the pool's queue, waiting for one. None when the wait
+    /// was interrupted by a signal (e.g. the worker is asked to stop).
+    pub fn pop(&self) -> Result<Option<Vec<u8>>> {
+        let queue_id = self.queue_id()?;
+        let mut buf = RecvBuffer::new();
+        // A worker asked to stop takes no new message (its pop() loop ends, WorkerStop runs).
+        let received = with_worker_slot(|slot| {
+            wait_interruptibly(slot, worker_signals::term_requested, || {
+                msgqueue::receive(queue_id, &mut buf, false)
+            })
+        });
+        match received {
+            Some(Received::Message(len)) => Ok(Some(msgqueue::text(&buf, len).to_vec())),
+            None | Some(Received::Interrupted) => Ok(None),
+            Some(Received::Gone) => Err(Error::QueueGone),
+            Some(Received::Failed(source)) => Err(Error::System {
+                what: format!("msgrcv (queue id {queue_id})"),
+                source,
+            }),
+        }
+    }
+
+    /// UNIXSOCK: sends `data` to worker `dst` (which may be this worker). Blocks while the
+    /// destination's buffer is full, except in the manager.
+    pub fn send_message(&self, data: &[u8], dst: usize) -> Result<()> {
+        let (fd, bus, in_manager) = {
+            let s = state::lock();
+            if s.role == Role::Idle || s.unix_pairs.is_empty() {
+                return Err(Error::WrongState("no SWOOLE_IPC_UNIXSOCK pool is running".into()));
+            }
+            let id = checked_worker_id(i64::try_from(dst).unwrap_or(i64::MAX), s.unix_pairs.len())?;
+            (s.unix_pairs[id].0, s.message_bus, s.role == Role::Manager)
+        };
+        let blocking = if in_manager {
+            unixsock::Blocking::Never
+        } else {
+            unixsock::Blocking::Wait
+        };
+        unixsock::send(fd, data, bus.then(state::own_pid), blocking)
+    }
+
+    /// Checks a worker id given by a caller against the running pool's `0..worker_num`.
+    pub fn worker_id_in_range(&self, id: i64) -> Result<usize> {
+        let worker_num = state::lock().worker_num;
+        checked_worker_id(id, worker_num)
+    }
+
+    /// UNIXSOCK: this process's end of worker `id`'s socketpair (its receive end in worker `id`
+    /// itself, the send end everywhere else).
+    pub fn pipe_fd(&self, id: usize) -> Option<RawFd> {
+        let s = state::lock();
+        let &(send_end, recv_end) = s.unix_pairs.get(id)?;
+        Some(if s.role == Role::Worker && s.worker_id == Some(id) {
+            recv_end
+        } else {
+            send_end
+        })
+    }
+
+    fn raw_pipe(&self, id: usize) -> Result<RawFd> {
+        if state::lock().message_bus {
+            return Err(Error::WrongState(
+                "raw datagrams are disabled while enable_message_bus is on; use sendMessage()".into(),
+            ));
+        }
+        self.pipe_fd(id)
+            .ok_or_else(|| Error::WrongState("no SWOOLE_IPC_UNIXSOCK pool is running".into()))
+    }
+
+    /// UNIXSOCK: writes one raw datagram on this process's end for worker `id`; returns its length.
+    pub fn pipe_write(&self, id: usize, data: &[u8]) -> Result<usize> {
+        let blocking = if self.role() == Role::Manager {
+            unixsock::Blocking::Never
+        } else {
+            unixsock::Blocking::Wait
+        };
+        unixsock::send(self.raw_pipe(id)?, data, None, blocking).map(|()| data.len())
+    }
+
+    /// UNIXSOCK: reads one raw datagram (cut to `size`) on this process's end for worker `id`,
+    /// waiting up to `timeout` (None: no limit). None when nothing came or a signal interrupted.
+    pub fn pipe_read(&self, id: usize, size: usize, timeout: Option<std::time::Duration>) -> Result<Option<Vec<u8>>> {
+        let fd = self.raw_pipe(id)?;
+        let mut buf = vec![0u8; size];
+        let timeout_ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+        // A worker asked to stop waits for nothing more.
+        let received = with_worker_slot(|slot| {
+            wait_interruptibly(slot, worker_signals::term_requested, || {
+                unixsock::receive(fd, &mut buf, timeout_ms)
+            })
+        });
+        Ok(received.transpose()?.flatten().map(|n| {
+            buf.truncate(n);
+            buf
+        }))
+    }
+
+    /// In a worker: leave the message loop after the current message. Elsewhere: no effect.
+    pub fn stop(&self) {
+        let mut s = state::lock();
+        if s.role == Role::Worker {
+            s.worker_running = false;
+        }
+    }
+
+    /// In a worker: leave the pool. The manager forks a replacement for this id and will neither
+    /// signal nor replace this process again. False outside a worker or when already detached.
+    pub fn detach(&self) -> bool {
+        let (fd, worker_id) = {
+            let s = state::lock();
+            match (s.role, s.worker_id) {
+                (Role::Worker, Some(id)) if !s.detached => (s.control_write, id),
+                _ => return false,
+            }
+        };
+        let pid = std::process::id() as i32;
+        if let Err(e) = control::send(fd, Notice::Detached { pid, worker_id }) {
+            crate::log::warning!("worker#{worker_id} (pid {pid}) could not detach: {e}");
+            return false;
+        }
+        state::lock().detached = true;
+        info!("worker#{worker_id} (pid {pid}) detached from the pool");
+        true
+    }
+}
+
+/// Runs `f` with this worker's slot in the shared table (None outside a worker), without holding
+/// the state lock while `f` blocks.
+fn with_worker_slot<T>(f: impl FnOnce(Option<WorkerSlot>) -> T) -> T {
+    match state::worker_slot() {
+        Some((id, table)) => f(Some(WorkerSlot { id, table: &table })),
+        None => f(None),
+    }
+}
+
+fn checked_worker_id(id: i64, worker_num: usize) -> Result<usize> {
+    match usize::try_from(id) {
+        Ok(id) if id < worker_num => Ok(id),
+        _ => Err(Error::InvalidWorkerId { id, worker_num }),
+    }
+}
