@@ -62,10 +62,15 @@ test-install:
 	@echo "== install test (tests/install) =="
 	bash tests/install/run.sh
 
+# Not part of make test (a fresh release build of a copy of the tree): phpize && ./configure && make &&
+# make install in php-ext/, the way PIE builds the extension (php-ext/config.m4).
+test-phpize:
+	bash tests/install/phpize.sh
+
 # make install [PREFIX=/usr/local] [DESTDIR=]: release build, then the PHP extension (procpool.so +
 # 20-procpool.ini in the CLI's conf.d) and the C library (libprocpool.so.0, .a, procpool.h, procpool.pc),
 # stripped; make uninstall removes what the manifest of that install lists. See scripts/install.sh.
-.PHONY: release install uninstall test-install
+.PHONY: release install uninstall test-install test-phpize
 PREFIX ?= /usr/local
 DESTDIR ?=
 

@@ -32,7 +32,7 @@ $messages = [
     'msgmax-1 bytes' => random_bytes($max - 1),
     'msgmax bytes' => substr(random_bytes($max) . "\0\0\0\0\xff\xfe\r\n\0tail\0\0\0", -$max),
 ];
-$q = msg_get_queue($key);
+$q = msg_get_queue($key, 0600);
 echo "msg_send of msgmax+1 bytes:\n";
 var_dump(@msg_send($q, 1, str_repeat('x', $max + 1), false, false, $err), $err);
 echo 'queued: ', msg_stat_queue($q)['msg_qnum'], "\n";

@@ -12,7 +12,7 @@ require __DIR__ . '/_util.inc';
 procpool_deadline(10);
 $key = procpool_msgkey(1);
 $log = procpool_tmp('log');
-$q = msg_get_queue($key);
+$q = msg_get_queue($key, 0600);
 
 function run_pool(int $key, string $log, int $until): void
 {

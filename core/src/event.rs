@@ -34,8 +34,12 @@ impl Event {
 /// (e.g. a PHP fatal error): the worker exits at once with that code, without `WorkerStop`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// The callback returned (or its failure was absorbed, as Swoole does).
+    /// The callback returned.
     Normal,
+    /// The callback failed (e.g. an uncaught exception), but the worker goes on as Swoole's does
+    /// (WorkerStop runs, the worker exits 0, or it serves messages). The manager is told, so that
+    /// the crash-loop guard counts a worker that keeps failing this way as crashing.
+    Failed,
     /// The embedder's runtime cannot go on: the worker exits with `exit_code` at once.
     Fatal {
         /// The worker's exit status.

@@ -98,15 +98,23 @@ impl Listener {
     }
 }
 
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if std::process::id() != self.owner_pid {
-            return;
-        }
+impl Listener {
+    /// Removes the unix socket's file if the path still names the socket this listener made (a new
+    /// pool may have bound the path since). Used by the owner on drop, and by the workers of a pool
+    /// whose manager died.
+    pub(crate) fn remove_unix_file(&self) {
         if let (ListenAddr::Unix(path), Some((dev, ino))) = (&self.addr, self.unix_file) {
             if std::fs::symlink_metadata(path).is_ok_and(|m| m.dev() == dev && m.ino() == ino) {
                 let _ = std::fs::remove_file(path);
             }
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if std::process::id() == self.owner_pid {
+            self.remove_unix_file();
         }
     }
 }

@@ -103,6 +103,7 @@ impl Pool {
             IpcMode::MsgQueue => Some(MsgQueue::open(
                 self.config.msgqueue_key,
                 self.config.msgqueue_permissions,
+                self.config.msgqueue_allow_foreign,
             )?),
             _ => None,
         };
@@ -130,14 +131,16 @@ impl Pool {
             }
         }
         let _leave = LeaveManager;
-        let listen_fd = self.listener.as_ref().map(Listener::raw_fd);
         let mut queue = queue;
         let result = run_manager(
             &self.config,
             handler,
             &control,
             &table,
-            WorkerIpc { listen_fd, queue: &mut queue },
+            WorkerIpc {
+                listener: self.listener.as_ref(),
+                queue: &mut queue,
+            },
         );
         self.listener = None;
         result
@@ -146,7 +149,7 @@ impl Pool {
 
 /// What the workers of a message mode work on.
 struct WorkerIpc<'a> {
-    listen_fd: Option<RawFd>,
+    listener: Option<&'a Listener>,
     /// MSGQUEUE: the queue, re-opened by the manager if it is removed while the pool runs.
     queue: &'a mut Option<MsgQueue>,
 }
@@ -214,8 +217,10 @@ fn run_manager(
             config,
             signal_fd: signals.raw_fd(),
             control_read: control.read.as_raw_fd(),
-            listen_fd: ipc.listen_fd,
+            listener: ipc.listener,
             queue_id: ipc.queue.as_ref().map(MsgQueue::id),
+            queue_is_private: ipc.queue.as_ref().is_some_and(MsgQueue::is_private),
+            manager_pid: manager_pid as i32,
             control_write: control.write.as_raw_fd(),
         },
     };
@@ -291,7 +296,8 @@ fn reopen_queue(queue: &mut Option<MsgQueue>, gone_id: i32, ops: &mut ForkOps) {
     if current.id() != gone_id || current.exists() {
         return;
     }
-    match MsgQueue::open(current.key(), ops.env.config.msgqueue_permissions) {
+    let config = ops.env.config;
+    match MsgQueue::open(current.key(), config.msgqueue_permissions, config.msgqueue_allow_foreign) {
         Ok(reopened) => {
             warning!(
                 "the message queue (id {gone_id}) was removed while the pool used it; opened it again as id {}",
@@ -446,5 +452,9 @@ impl ProcessOps for ForkOps<'_> {
 
     fn slot_changed(&mut self, worker_id: usize, pid: Option<Pid>) {
         self.table.set_pid(worker_id, pid.unwrap_or(0));
+    }
+
+    fn take_reported_failure(&mut self, worker_id: usize) -> bool {
+        self.table.take_failure(worker_id)
     }
 }

@@ -20,7 +20,8 @@ pub const MANAGER_SIGNALS: [Signal; 6] = [
 ];
 
 /// Signals whose disposition a worker gets back to default, whatever the embedder had installed.
-const WORKER_DEFAULT_SIGNALS: [Signal; 7] = [
+const WORKER_DEFAULT_SIGNALS: [Signal; 8] = [
+    Signal::SIGALRM,
     Signal::SIGTERM,
     Signal::SIGINT,
     Signal::SIGUSR1,

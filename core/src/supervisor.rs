@@ -56,6 +56,11 @@ pub trait ProcessOps {
     fn now(&self) -> Instant;
     /// Called whenever the pid of a slot changes (None: no live process).
     fn slot_changed(&mut self, _worker_id: usize, _pid: Option<Pid>) {}
+    /// Whether the worker of `worker_id`, just reaped, reported a failed callback before it exited
+    /// (taken once).
+    fn take_reported_failure(&mut self, _worker_id: usize) -> bool {
+        false
+    }
 }
 
 /// After a failed fork, the slot is tried again this much later instead of spinning.
@@ -79,6 +84,8 @@ struct Reload {
     queue: VecDeque<(usize, Pid)>,
     /// The old worker told to stop whose exit the reload waits for.
     waiting_for: Option<Pid>,
+    /// When `waiting_for` is SIGKILLed: `max_wait_time` after its own SIGTERM. A worker is never
+    /// killed on the clock of another one, so the workers still queued lose nothing.
     deadline: Option<Instant>,
 }
 
@@ -243,8 +250,14 @@ impl Supervisor {
             return Reaped::Worker(id);
         }
         self.slots[id].respawns += 1;
-        let delay = self.crash_loop_delay(id, pid, status, ops.now());
-        if status.is_clean() {
+        let failed = ops.take_reported_failure(id);
+        let delay = self.crash_loop_delay(id, pid, status, failed, ops.now());
+        let in_burst = self.crash_loop.threshold > 0 && self.slots[id].quick_failures > self.crash_loop.threshold;
+        if status.is_clean() && failed {
+            // The embedder reported the failure itself (PHP prints the uncaught exception), as
+            // Swoole does; the manager only warns once a burst of them makes a crash loop.
+            info!("worker#{id} (pid {pid}) exited with status 0 after a callback failed");
+        } else if status.is_clean() {
             info!("worker#{id} (pid {pid}) exited with status 0");
         } else {
             let signal = status.signal();
@@ -259,8 +272,7 @@ impl Supervisor {
                 }
             );
             // Within a crash-loop burst, its one warning says it all; each death is only info.
-            let threshold = self.crash_loop.threshold;
-            if threshold > 0 && self.slots[id].quick_failures > threshold {
+            if in_burst {
                 info!("{line}");
             } else {
                 warning!("{line}");
@@ -277,12 +289,13 @@ impl Supervisor {
         Reaped::Worker(id)
     }
 
-    /// Counts quick abnormal exits of slot `id` and says how long to wait before respawning it.
-    fn crash_loop_delay(&mut self, id: usize, pid: Pid, status: ExitStatus, now: Instant) -> Duration {
+    /// Counts quick abnormal exits of slot `id` (a non-zero status, a signal the pool did not send, or
+    /// a reported failure) and says how long to wait before respawning it.
+    fn crash_loop_delay(&mut self, id: usize, pid: Pid, status: ExitStatus, failed: bool, now: Instant) -> Duration {
         let policy = self.crash_loop;
         let slot = &mut self.slots[id];
         let quick = slot.started_at.is_some_and(|t| now.duration_since(t) < policy.window);
-        let abnormal = !status.is_clean() && !slot.signalled;
+        let abnormal = (!status.is_clean() || failed) && !slot.signalled;
         if !(quick && abnormal) {
             slot.quick_failures = 0;
             return Duration::ZERO;
@@ -335,12 +348,11 @@ impl Supervisor {
             .enumerate()
             .filter_map(|(id, s)| s.pid.map(|pid| (id, pid)))
             .collect();
-        let deadline = (!self.max_wait.is_zero()).then(|| ops.now() + self.max_wait);
         info!("reloading workers one at a time");
         self.reload = Some(Reload {
             queue,
             waiting_for: None,
-            deadline,
+            deadline: None,
         });
         self.advance_reload(ops);
         true
@@ -349,10 +361,12 @@ impl Supervisor {
     fn advance_reload(&mut self, ops: &mut dyn ProcessOps) {
         let Some(reload) = &mut self.reload else { return };
         reload.waiting_for = None;
+        reload.deadline = None;
         while let Some((id, pid)) = reload.queue.pop_front() {
             // An old worker that already died or detached has nothing left to reload.
             if self.slots[id].pid == Some(pid) {
                 reload.waiting_for = Some(pid);
+                reload.deadline = grace_end(ops.now(), self.max_wait);
                 self.slots[id].signalled = true;
                 ops.kill(pid, libc::SIGTERM);
                 return;
@@ -368,7 +382,7 @@ impl Supervisor {
         if self.is_shutting_down() {
             return false;
         }
-        let deadline = (!self.max_wait.is_zero()).then(|| ops.now() + self.max_wait);
+        let deadline = grace_end(ops.now(), self.max_wait);
         self.phase = Phase::ShuttingDown {
             deadline,
             forced: false,
@@ -425,19 +439,14 @@ impl Supervisor {
         if self.is_shutting_down() {
             return;
         }
-        if let Some(reload) = &self.reload {
+        if let Some(reload) = &mut self.reload {
             if reload.deadline.is_some_and(|d| now >= d) {
-                let old: Vec<(usize, Pid)> = reload
-                    .waiting_for
-                    .iter()
-                    .filter_map(|&pid| self.worker_of(pid).map(|id| (id, pid)))
-                    .chain(reload.queue.iter().copied())
-                    .collect();
-                self.reload = None;
-                for (id, pid) in old {
-                    if self.slots[id].pid == Some(pid) {
+                // Once: the reload goes on when this worker is reaped.
+                reload.deadline = None;
+                if let Some(pid) = reload.waiting_for {
+                    if let Some(id) = self.worker_of(pid) {
                         warning!(
-                            "worker#{id} (pid {pid}) still running {}s after the reload began; sending SIGKILL",
+                            "worker#{id} (pid {pid}) still running {}s after its SIGTERM (reload); sending SIGKILL",
                             self.max_wait.as_secs_f64()
                         );
                         self.signal_worker(id, pid, libc::SIGKILL, ops);
@@ -451,6 +460,15 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// When a grace period that starts `now` ends; None when `max_wait` is 0 (never force). Saturates:
+/// no user-given duration can overflow the clock.
+fn grace_end(now: Instant, max_wait: Duration) -> Option<Instant> {
+    if max_wait.is_zero() {
+        return None;
+    }
+    Some(now.checked_add(max_wait).unwrap_or(now + Duration::from_secs(365 * 24 * 3600)))
 }
 
 #[cfg(test)]

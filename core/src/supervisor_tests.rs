@@ -10,6 +10,8 @@ struct FakeOps {
     spawned: Vec<(usize, Pid)>,
     killed: Vec<(Pid, i32)>,
     failing_spawns: usize,
+    /// Every reaped worker reports a failed callback.
+    workers_report_failure: bool,
 }
 
 impl FakeOps {
@@ -43,6 +45,9 @@ impl ProcessOps for FakeOps {
     }
     fn now(&self) -> Instant {
         self.base.unwrap() + self.now_offset
+    }
+    fn take_reported_failure(&mut self, _worker_id: usize) -> bool {
+        self.workers_report_failure
     }
 }
 
@@ -155,16 +160,22 @@ fn reload_skips_workers_that_died_meanwhile() {
 }
 
 #[test]
-fn reload_kills_old_workers_still_alive_after_max_wait_time() {
+fn reload_kills_only_the_worker_it_asked_to_stop_max_wait_time_after_its_own_sigterm() {
     let (mut sup, mut ops) = started(2);
     sup.begin_reload(&mut ops);
-    ops.take_kills();
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGTERM)]);
     ops.advance(WAIT);
     sup.tick(&mut ops);
-    assert_eq!(ops.take_kills(), vec![(101, libc::SIGKILL), (102, libc::SIGKILL)]);
-    assert!(!sup.is_reloading());
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGKILL)], "worker 1 was never asked to stop");
+    assert!(sup.is_reloading());
     sup.on_child_exit(101, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
-    sup.on_child_exit(102, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
+    // The reload moves on: worker 1 gets its SIGTERM now, and its own full grace period.
+    assert_eq!(ops.take_kills(), vec![(102, libc::SIGTERM)]);
+    ops.advance(WAIT - Duration::from_millis(1));
+    sup.tick(&mut ops);
+    assert!(ops.take_kills().is_empty(), "no SIGKILL before its own max_wait_time");
+    sup.on_child_exit(102, TERM, &mut ops);
+    assert!(!sup.is_reloading());
     assert_eq!(sup.live_workers(), 2);
     assert!(ops.take_kills().is_empty());
 }
@@ -270,6 +281,20 @@ fn a_crash_loop_is_slowed_down_with_a_growing_capped_delay() {
     assert_eq!(delays[1], policy.first_delay * 2);
     assert!(delays.windows(2).all(|w| w[1] >= w[0]), "delays grow: {delays:?}");
     assert_eq!(*delays.last().unwrap(), policy.max_delay, "and are capped: {delays:?}");
+}
+
+#[test]
+fn a_reported_failure_with_status_0_counts_as_a_crash() {
+    let (mut sup, mut ops) = started(1);
+    ops.workers_report_failure = true;
+    let threshold = CrashLoopPolicy::default().threshold as usize;
+    crash(&mut sup, &mut ops, threshold, Duration::from_millis(10), ExitStatus::Exited(0));
+    assert_eq!(sup.pid_of(0), None, "a WorkerStart that keeps throwing is slowed down");
+    ops.workers_report_failure = false;
+    ops.advance(sup.next_deadline().unwrap() - ops.now());
+    sup.tick(&mut ops);
+    crash(&mut sup, &mut ops, 1, Duration::from_millis(10), ExitStatus::Exited(0));
+    assert!(sup.pid_of(0).is_some(), "a clean exit resets the count and is replaced at once");
 }
 
 #[test]

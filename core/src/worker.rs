@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::handler::{Handler, Outcome};
 use crate::ipc::{self, Delivery, WorkerSlot};
+use crate::listener::Listener;
 use crate::log::warning;
 use crate::worker_table::WorkerTable;
 use crate::{log, signals, state, worker_signals};
@@ -22,9 +23,13 @@ pub(crate) struct WorkerEnv<'a> {
     pub signal_fd: RawFd,
     pub control_read: RawFd,
     /// SOCKET: the shared listening socket.
-    pub listen_fd: Option<RawFd>,
+    pub listener: Option<&'a Listener>,
     /// MSGQUEUE: the queue's id.
     pub queue_id: Option<i32>,
+    /// MSGQUEUE: the queue is the pool's private one (removed with the pool).
+    pub queue_is_private: bool,
+    /// The manager's pid: a worker whose parent is no longer it is an orphan.
+    pub manager_pid: i32,
     /// The write end of the manager's control pipe (worker → manager notices).
     pub control_write: RawFd,
 }
@@ -60,11 +65,46 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, 
             warning!("worker#{worker_id} panicked; exiting with status 101");
             101
         });
+    if orphaned(env.manager_pid) {
+        clean_up_after_dead_manager(env);
+    }
     exit(code)
+}
+
+fn orphaned(manager_pid: i32) -> bool {
+    // SAFETY: getppid has no preconditions.
+    unsafe { libc::getppid() != manager_pid }
+}
+
+/// A worker never outlives its manager: the kernel sends it SIGTERM when the manager dies (so a
+/// message-mode worker still finishes its message and runs WorkerStop). Checked once after setting
+/// it, as the manager may already be gone; then the SIGTERM waits, blocked, for the worker's handler.
+fn die_with_manager(manager_pid: i32) {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) with a valid signal number; kill(2) on this process itself.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
+        if orphaned(manager_pid) {
+            libc::kill(libc::getpid(), libc::SIGTERM);
+        }
+    }
+}
+
+/// The manager died without cleaning up: what it would have removed at shutdown, the workers remove
+/// on their way out (each may, and only what is still the pool's): the unix socket's file and the
+/// private queue.
+fn clean_up_after_dead_manager(env: &WorkerEnv) {
+    if let Some(listener) = env.listener {
+        listener.remove_unix_file();
+    }
+    if let (Some(queue_id), true) = (env.queue_id, env.queue_is_private) {
+        // SAFETY: msgctl(IPC_RMID) on the pool's own private queue; no buffer is passed.
+        unsafe { libc::msgctl(queue_id, libc::IPC_RMID, std::ptr::null_mut()) };
+    }
 }
 
 /// The worker's life; returns its exit status.
 fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, table: &WorkerTable) -> i32 {
+    die_with_manager(env.manager_pid);
     // SAFETY: closing fds this child inherited and will never use.
     unsafe {
         libc::close(env.signal_fd);
@@ -77,7 +117,7 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
     // Message modes handle SIGTERM themselves (finish the message in hand); IPC_NONE keeps the
     // default action unless the script installs its own handler.
     let wake_fd = if env.config.ipc_mode.has_messages() {
-        match worker_signals::install() {
+        match worker_signals::install(env.manager_pid, env.config.max_wait_time) {
             Ok(fd) => Some(fd),
             Err(e) => {
                 warning!("worker#{worker_id} cannot handle SIGTERM: {e}");
@@ -88,14 +128,16 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
         None
     };
     signals::unblock_for_worker();
-    if let Outcome::Fatal { exit_code } = handler.on_worker_start(&ctx, worker_id) {
-        return exit_code;
+    match handler.on_worker_start(&ctx, worker_id) {
+        Outcome::Fatal { exit_code } => return exit_code,
+        Outcome::Failed => table.report_failure(worker_id),
+        Outcome::Normal => {}
     }
     let mut delivery = HandlerDelivery { handler, ctx };
     let wants_messages = delivery.handler.implements(Event::Message);
     let outcome = match (env.config.ipc_mode, wake_fd) {
-        (IpcMode::Socket, Some(wake_fd)) => match env.listen_fd {
-            Some(listen_fd) => ipc::socket::serve(&mut delivery, listen_fd, wake_fd, env.config),
+        (IpcMode::Socket, Some(wake_fd)) => match env.listener {
+            Some(listener) => ipc::socket::serve(&mut delivery, listener.raw_fd(), wake_fd, env.config),
             None => Outcome::Normal,
         },
         (IpcMode::UnixSock, Some(wake_fd)) => match unix_recv_fd {
@@ -125,7 +167,10 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
 /// The queue a MSGQUEUE worker reads failed for good: say so, tell the manager (it re-opens a
 /// removed queue before forking the replacement), and end with a failure the crash-loop guard counts.
 fn queue_failed(worker_id: usize, queue_id: i32, control_write: RawFd, error: Error) -> i32 {
-    warning!("worker#{worker_id} stops: {error} (queue id {queue_id})");
+    match error {
+        Error::QueueGone => warning!("worker#{worker_id} stops: {error} (queue id {queue_id})"),
+        _ => warning!("worker#{worker_id} stops: {error}"),
+    }
     if matches!(error, Error::QueueGone) {
         let _ = control::send(control_write, Notice::QueueGone { queue_id });
     }

@@ -5,16 +5,28 @@
 //! can still replace this handler.
 
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 
 use crate::error::{Error, Result};
 use crate::fd::set_nonblocking;
 
 static TERM_REQUESTED: AtomicBool = AtomicBool::new(false);
 static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
+static MANAGER_PID: AtomicI32 = AtomicI32::new(0);
+/// Whole seconds an orphaned worker gets to finish (0: no limit).
+static ORPHAN_GRACE_SECS: AtomicU32 = AtomicU32::new(0);
 
 extern "C" fn on_term(_signo: libc::c_int) {
-    TERM_REQUESTED.store(true, Ordering::SeqCst);
+    let first = !TERM_REQUESTED.swap(true, Ordering::SeqCst);
+    // SAFETY: getppid and alarm are async-signal-safe. The manager died (this SIGTERM is the
+    // parent-death signal): nobody will SIGKILL this worker after max_wait_time, so it arms its own
+    // SIGALRM (default action: terminate) for that.
+    unsafe {
+        let grace = ORPHAN_GRACE_SECS.load(Ordering::SeqCst);
+        if first && grace > 0 && libc::getppid() != MANAGER_PID.load(Ordering::SeqCst) {
+            libc::alarm(grace);
+        }
+    }
     let fd = WAKE_WRITE.load(Ordering::SeqCst);
     if fd >= 0 {
         // SAFETY: errno is saved and restored around write(2), which is async-signal-safe.
@@ -26,8 +38,16 @@ extern "C" fn on_term(_signo: libc::c_int) {
     }
 }
 
-/// Installs the handler; returns the read end of the wake pipe for the worker's poll().
-pub(crate) fn install() -> Result<RawFd> {
+/// Installs the handler; returns the read end of the wake pipe for the worker's poll(). A worker
+/// orphaned by its manager's death ends at most `max_wait` after its SIGTERM (0: no limit).
+pub(crate) fn install(manager_pid: i32, max_wait: std::time::Duration) -> Result<RawFd> {
+    MANAGER_PID.store(manager_pid, Ordering::SeqCst);
+    let grace = if max_wait.is_zero() {
+        0
+    } else {
+        max_wait.as_secs_f64().ceil().clamp(1.0, f64::from(u32::MAX)) as u32
+    };
+    ORPHAN_GRACE_SECS.store(grace, Ordering::SeqCst);
     let mut fds = [0; 2];
     // SAFETY: pipe2 fills the array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {

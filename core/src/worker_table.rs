@@ -1,7 +1,8 @@
 //! What every process of the pool may know about each worker slot, in a shared anonymous mapping
 //! made before the first fork: the slot's current pid (so `getProcess($id)->pid` shows a
 //! replacement's pid anywhere) and whether its worker is waiting for work (so the manager knows
-//! which stopping workers may be blocked in a call a signal has to interrupt again).
+//! which stopping workers may be blocked in a call a signal has to interrupt again), and whether its
+//! worker reported a failed callback (so the crash-loop guard counts it whatever its exit status).
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -11,6 +12,8 @@ use crate::error::{Error, Result};
 struct Slot {
     pid: AtomicI32,
     waiting: AtomicI32,
+    /// Set by the slot's worker when a callback failed; taken by the manager when it reaps it.
+    failed: AtomicI32,
 }
 
 pub struct WorkerTable {
@@ -75,6 +78,18 @@ impl WorkerTable {
         if let Some(slot) = self.slot(id) {
             slot.waiting.store(waiting as i32, Ordering::SeqCst);
         }
+    }
+
+    /// The worker of slot `id` reports that a callback failed (before it exits).
+    pub fn report_failure(&self, id: usize) {
+        if let Some(slot) = self.slot(id) {
+            slot.failed.store(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether the (just reaped) worker of slot `id` reported a failure; clears the report.
+    pub fn take_failure(&self, id: usize) -> bool {
+        self.slot(id).is_some_and(|s| s.failed.swap(0, Ordering::SeqCst) != 0)
     }
 
     pub fn is_waiting(&self, id: usize) -> bool {

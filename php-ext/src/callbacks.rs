@@ -85,17 +85,24 @@ fn call_guarded(callback: &Zval, args: Vec<&dyn IntoZvalDyn>) -> Ended {
 }
 
 /// WorkerStart and Message: an uncaught exception is reported and `exit()` is absorbed, so the
-/// worker goes on (to WorkerStop, or to the next message); only a fatal error ends it.
+/// worker goes on (to WorkerStop, or to the next message); only a fatal error ends it. An exception or
+/// a non-zero `exit()` is still a failure the manager hears of (`Outcome::Failed`), so a WorkerStart
+/// that fails every time is slowed down by the crash-loop guard instead of forked in a loop.
 fn worker_outcome(ended: Ended) -> Outcome {
     match ended {
         Ended::Returned => Outcome::Normal,
         Ended::Threw => {
             zend::report_pending_exception();
-            Outcome::Normal
+            Outcome::Failed
         }
         Ended::Exited => {
+            let status = ExecutorGlobals::get().exit_status;
             zend::clear_pending();
-            Outcome::Normal
+            if status == 0 {
+                Outcome::Normal
+            } else {
+                Outcome::Failed
+            }
         }
         Ended::Fatal => Outcome::Fatal { exit_code: 255 },
     }

@@ -25,7 +25,7 @@ use support::*;
 /// The longest any single expected event may take.
 const DEADLINE: Duration = Duration::from_secs(5);
 const MTYPE_LEN: usize = std::mem::size_of::<libc::c_long>();
-/// The core's per-message limit (procpool::ipc::msgqueue::MAX_MESSAGE).
+/// The core's per-message limit (`procpool::MSGQUEUE_MAX_MESSAGE`), written out as the spec says it.
 const POOL_MAX_MESSAGE: usize = 65536;
 
 // ---------------------------------------------------------------------------------------------

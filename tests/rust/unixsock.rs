@@ -438,7 +438,7 @@ fn invalid_destination_and_too_large_without_the_bus_are_errors() {
         assert!(line.starts_with(&format!("err {what} invalid ")), "{line}");
     }
     assert!(
-        s.line("err baddst ").unwrap().contains("invalid dst_worker_id 2"),
+        s.line("err baddst ").unwrap().contains("invalid worker id 2"),
         "{}",
         s.transcript()
     );

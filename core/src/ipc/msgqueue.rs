@@ -4,11 +4,13 @@
 //!
 //! Permissions: a queue the pool creates is owner-only (0600) unless `msgqueue_permissions` widens it,
 //! since anyone who can write to it can make the workers run their code on any input. An existing
-//! queue is used as it is.
+//! queue another user can write to is refused by a root pool (unless `msgqueue_allow_foreign`) and
+//! warned about by any other.
 
 use super::{wait_interruptibly, Delivery, WorkerSlot};
 use crate::error::{Error, Result};
 use crate::event::Outcome;
+use crate::log::warning;
 
 /// The largest message a worker takes whole, as Swoole documents. A longer one is cut to this size.
 pub const MAX_MESSAGE: usize = 65536;
@@ -28,24 +30,56 @@ pub struct MsgQueue {
 
 impl MsgQueue {
     /// Opens the queue of `key`, creating it with `permissions` if missing; key 0 makes a private queue.
-    pub fn open(key: i64, permissions: u32) -> Result<MsgQueue> {
-        let ipc_key = if key == 0 {
-            libc::IPC_PRIVATE
-        } else {
-            key as libc::key_t
+    /// An existing queue that another user may write to (see `foreign_writer`) is refused when this
+    /// process runs as root, unless `allow_foreign`; otherwise it is used with one warning.
+    pub fn open(key: i64, permissions: u32, allow_foreign: bool) -> Result<MsgQueue> {
+        let mode = (permissions & 0o777) as i32;
+        let queue = |id| MsgQueue {
+            id,
+            key,
+            owner_pid: std::process::id(),
         };
+        if key == 0 {
+            // SAFETY: msgget(2) with plain values.
+            let id = unsafe { libc::msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | mode) };
+            return if id < 0 {
+                Err(Error::last_os("msgget(IPC_PRIVATE): cannot make the private message queue"))
+            } else {
+                Ok(queue(id))
+            };
+        }
+        let ipc_key = key as libc::key_t;
         // SAFETY: msgget(2) with plain values.
-        let id = unsafe { libc::msgget(ipc_key, libc::IPC_CREAT | (permissions & 0o777) as i32) };
+        let created = unsafe { libc::msgget(ipc_key, libc::IPC_CREAT | libc::IPC_EXCL | mode) };
+        if created >= 0 {
+            return Ok(queue(created));
+        }
+        // Opens the queue that exists, asking for read and write access (EACCES if this user may
+        // not use it, rather than a worker failing at its first msgrcv).
+        let id = match std::io::Error::last_os_error().raw_os_error() {
+            // SAFETY: msgget(2) with plain values.
+            Some(libc::EEXIST) => unsafe { libc::msgget(ipc_key, 0o600) },
+            _ => -1,
+        };
         if id < 0 {
             return Err(Error::last_os(format!(
                 "msgget(key {key:#x}): cannot open the message queue"
             )));
         }
-        Ok(MsgQueue {
-            id,
-            key,
-            owner_pid: std::process::id(),
-        })
+        if let Some(why) = foreign_writer(id, permissions) {
+            // SAFETY: geteuid has no preconditions.
+            let root = unsafe { libc::geteuid() } == 0;
+            if root && !allow_foreign {
+                return Err(Error::InvalidArgument(format!(
+                    "the message queue of key {key:#x} (id {id}) {why}: whoever can write to it chooses what the workers run on; \
+                     a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)"
+                )));
+            }
+            if !allow_foreign {
+                warning!("the message queue of key {key:#x} (id {id}) {why}: whoever can write to it chooses what the workers run on");
+            }
+        }
+        Ok(queue(id))
     }
 
     /// The queue's id (as `ipcs -q` shows it).
@@ -78,6 +112,27 @@ impl Drop for MsgQueue {
             // SAFETY: msgctl(IPC_RMID) on the queue this process created.
             unsafe { libc::msgctl(self.id, libc::IPC_RMID, std::ptr::null_mut()) };
         }
+    }
+}
+
+/// Says why an existing queue can be written by a user other than this process's: it is owned (or
+/// was created) by another uid, or its mode has group/other write bits beyond `permissions`.
+fn foreign_writer(id: i32, permissions: u32) -> Option<String> {
+    // SAFETY: IPC_STAT writes into a msqid_ds we own.
+    let mut info: libc::msqid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::msgctl(id, libc::IPC_STAT, &mut info) } != 0 {
+        return None;
+    }
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let perm = &info.msg_perm;
+    let mode = u32::from(perm.mode) & 0o777;
+    let extra_writers = mode & 0o022 & !(permissions & 0o777);
+    if perm.uid != me || perm.cuid != me || extra_writers != 0 {
+        Some(format!("is owned by uid {} (created by uid {}) with mode {mode:04o}", perm.uid, perm.cuid))
+    } else {
+        None
     }
 }
 
