@@ -117,6 +117,34 @@ impl CrashLoopPolicy {
     }
 }
 
+/// Restart policies (beyond Swoole's Process\Pool; Swoole Server's and php-fpm's names). Zero turns
+/// each one off, and all are off by default, so a drop-in script behaves as it does with Swoole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RestartPolicy {
+    /// After this many messages a worker finishes, runs WorkerStop, exits 0 and is replaced at once
+    /// (never counted as a crash). Message modes only.
+    pub max_request: u64,
+    /// A random 0..=grace added to `max_request` per worker process, so workers do not all restart
+    /// at once.
+    pub max_request_grace: u64,
+    /// A worker whose resident memory (sampled about once a second) is above this many bytes is
+    /// asked to stop after the message in hand (SIGTERM, then SIGKILL after `max_wait_time`).
+    pub max_memory: u64,
+    /// A worker whose message in hand has run longer than this is SIGKILLed and replaced. Message
+    /// modes only.
+    pub request_timeout: Duration,
+    /// A message in hand running longer than this is logged once, with the worker and its age.
+    /// Message modes only.
+    pub slow_request: Duration,
+}
+
+impl RestartPolicy {
+    /// Whether the manager has anything to watch.
+    pub fn watches(&self) -> bool {
+        self.max_memory > 0 || !self.request_timeout.is_zero() || !self.slow_request.is_zero()
+    }
+}
+
 /// The longest duration any setting accepts: one year. Longer values are refused rather than
 /// left to overflow a deadline computed from them.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -169,6 +197,10 @@ pub struct PoolConfig {
     pub msgqueue_allow_foreign: bool,
     /// Crash-loop protection.
     pub crash_loop: CrashLoopPolicy,
+    /// Restart policies (all off by default).
+    pub restart: RestartPolicy,
+    /// Where the manager serves `/metrics` and `/status` (`host:port` or `unix:/path`); None: off.
+    pub metrics_listen: Option<String>,
     /// How much the pool logs on stderr.
     pub log_level: LogLevel,
 }
@@ -189,6 +221,8 @@ impl PoolConfig {
             msgqueue_permissions: DEFAULT_MSGQUEUE_PERMISSIONS,
             msgqueue_allow_foreign: false,
             crash_loop: CrashLoopPolicy::default(),
+            restart: RestartPolicy::default(),
+            metrics_listen: None,
             log_level: LogLevel::Warning,
         }
     }
@@ -236,6 +270,17 @@ impl PoolConfig {
                 "msgqueue_key {:#x} does not fit in a 32-bit System V key",
                 self.msgqueue_key
             )));
+        }
+        if self.restart.request_timeout > MAX_DURATION || self.restart.slow_request > MAX_DURATION {
+            return Err(Error::InvalidArgument(format!(
+                "request_timeout and slow_request must be at most {}s",
+                MAX_DURATION.as_secs()
+            )));
+        }
+        if let Some(addr) = &self.metrics_listen {
+            if addr.trim().is_empty() {
+                return Err(Error::InvalidArgument("metrics_listen must not be empty".into()));
+            }
         }
         let crash = &self.crash_loop;
         if crash.window > MAX_DURATION || crash.first_delay > MAX_DURATION || crash.max_delay > MAX_DURATION {

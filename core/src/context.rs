@@ -10,6 +10,7 @@ use crate::ipc::msgqueue::{self, Received, RecvBuffer};
 use crate::ipc::{unixsock, wait_interruptibly, WorkerSlot};
 use crate::log::info;
 use crate::state::{self, Role};
+use crate::stats::{self, PoolStats};
 use crate::worker_signals;
 
 /// Handle for the actions a callback may take. Cheap to make; every method acts on this process.
@@ -42,6 +43,25 @@ impl Context {
     pub fn worker_running(&self) -> bool {
         let s = state::lock();
         s.role != Role::Worker || (s.worker_running && !worker_signals::term_requested())
+    }
+
+    /// The pool's and every worker's figures (in the manager or any worker of a running pool).
+    pub fn stats(&self) -> Result<PoolStats> {
+        let (table, master_pid, ipc_mode, queue_id, listen_fd) = {
+            let s = state::lock();
+            let table = s
+                .table
+                .clone()
+                .ok_or_else(|| Error::WrongState("no pool is running in this process".into()))?;
+            (table, s.master_pid, s.ipc_mode, s.queue_id, s.listen_fd)
+        };
+        Ok(PoolStats::from_snapshot(
+            &table.snapshot(),
+            master_pid,
+            ipc_mode,
+            stats::queue_depth(queue_id, listen_fd),
+            stats::rss_of,
+        ))
     }
 
     /// Whether this worker has left the pool with `detach()`.

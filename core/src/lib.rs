@@ -34,12 +34,13 @@ mod manager;
 pub mod message_bus;
 mod signals;
 mod state;
+pub mod stats;
 mod supervisor;
 mod worker;
 mod worker_signals;
 mod worker_table;
 
-pub use config::{CrashLoopPolicy, IpcMode, LogLevel, PoolConfig};
+pub use config::{CrashLoopPolicy, IpcMode, LogLevel, PoolConfig, RestartPolicy};
 pub use context::Context;
 pub use error::{Error, Result};
 pub use event::{Event, Outcome};
@@ -47,6 +48,7 @@ pub use handler::Handler;
 pub use listener::{ListenAddr, Listener};
 pub use manager::Pool;
 pub use state::{role, Role};
+pub use stats::{ExitReason, PoolStats, WorkerState, WorkerStats};
 
 /// The largest message a MSGQUEUE worker takes whole.
 pub use ipc::msgqueue::MAX_MESSAGE as MSGQUEUE_MAX_MESSAGE;

@@ -19,9 +19,10 @@ use crate::listener::Listener;
 use crate::log::{info, warning};
 use crate::signals::ManagerSignals;
 use crate::state;
-use crate::supervisor::{ExitStatus, Pid, ProcessOps, Supervisor};
+use crate::stats::PoolStats;
+use crate::supervisor::{ExitStatus, Pid, ProcessOps, Record, Supervisor};
 use crate::worker::{self, WorkerEnv};
-use crate::worker_table::WorkerTable;
+use crate::worker_table::{monotonic_us, WorkerTable};
 
 /// A pool of worker processes. Configure it, then `start` it; `start` blocks until shutdown.
 pub struct Pool {
@@ -29,6 +30,8 @@ pub struct Pool {
     started: bool,
     /// SOCKET: made by `listen`, shared by every worker, closed (unix file removed) with the pool.
     listener: Option<Listener>,
+    /// The figures as the last run ended.
+    last_stats: Option<PoolStats>,
 }
 
 impl Pool {
@@ -39,6 +42,7 @@ impl Pool {
             config,
             started: false,
             listener: None,
+            last_stats: None,
         })
     }
 
@@ -94,6 +98,12 @@ impl Pool {
         }
         refuse_threads()?;
         reopen_closed_stdio()?;
+        let policy = self.config.restart;
+        if !self.config.ipc_mode.has_messages()
+            && (policy.max_request > 0 || !policy.request_timeout.is_zero() || !policy.slow_request.is_zero())
+        {
+            warning!("max_request, request_timeout and slow_request do not apply to SWOOLE_IPC_NONE (its workers get no messages); max_memory does");
+        }
         crate::log::set_level(effective_log_level(self.config.log_level));
         let table = Arc::new(WorkerTable::new(self.config.worker_num)?);
         let control = ControlPipe::new()?;
@@ -119,6 +129,8 @@ impl Pool {
             queue_id,
             unix_pairs: socket_pairs.as_ref().map(SocketPairs::raw).unwrap_or_default(),
             message_bus: self.config.enable_message_bus,
+            ipc_mode: self.config.ipc_mode,
+            listen_fd: self.listener.as_ref().map(Listener::raw_fd),
         };
         state::enter_manager(shared)?;
         crate::log::set_worker_id(None);
@@ -142,8 +154,21 @@ impl Pool {
                 queue: &mut queue,
             },
         );
+        // The figures as the pool ended, for stats() after start() returned.
+        self.last_stats = Some(PoolStats::from_snapshot(
+            &table.snapshot(),
+            std::process::id() as i32,
+            self.config.ipc_mode,
+            None,
+            |_| None,
+        ));
         self.listener = None;
         result
+    }
+
+    /// The figures as the last run ended (None before a run has ended).
+    pub fn last_stats(&self) -> Option<&PoolStats> {
+        self.last_stats.as_ref()
     }
 }
 
@@ -224,7 +249,9 @@ fn run_manager(
             control_write: control.write.as_raw_fd(),
         },
     };
-    let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time).with_crash_loop(config.crash_loop);
+    let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time)
+        .with_crash_loop(config.crash_loop)
+        .with_restart_policy(config.restart);
     // Whatever ends the loop early (a poll error, a panic in a callback), the workers started so far
     // are stopped and reaped before start() returns or the panic goes on.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -456,5 +483,29 @@ impl ProcessOps for ForkOps<'_> {
 
     fn take_reported_failure(&mut self, worker_id: usize) -> bool {
         self.table.take_failure(worker_id)
+    }
+
+    fn take_retired(&mut self, worker_id: usize) -> bool {
+        self.table.take_retired(worker_id)
+    }
+
+    fn busy(&self, worker_id: usize) -> Option<(u64, Duration)> {
+        let now = monotonic_us();
+        let age = self.table.busy_for_us(worker_id, now)?;
+        // The message's start time is its identity (a slow_request warning is given once per message).
+        Some((now - age, Duration::from_micros(age)))
+    }
+
+    fn rss(&self, pid: Pid) -> Option<u64> {
+        crate::stats::rss_of(pid)
+    }
+
+    fn record(&mut self, event: Record) {
+        match event {
+            Record::Started { worker_id, replacement } => self.table.count_start(worker_id, replacement),
+            Record::Exited { worker_id, reason } => self.table.count_exit(worker_id, reason),
+            Record::Reload => self.table.count_reload(),
+            Record::CrashLoop(slots) => self.table.set_crash_loop(slots),
+        }
     }
 }

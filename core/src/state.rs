@@ -12,6 +12,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
+use crate::ipc_mode::IpcMode;
 use crate::worker_table::WorkerTable;
 
 /// This process's part in a pool.
@@ -42,6 +43,9 @@ pub(crate) struct State {
     /// UNIXSOCK: (send end, receive end) per worker; -1 for ends this process closed.
     pub unix_pairs: Vec<(RawFd, RawFd)>,
     pub message_bus: bool,
+    pub ipc_mode: IpcMode,
+    /// SOCKET: the listening socket (for the accept-queue depth in `stats()`).
+    pub listen_fd: Option<RawFd>,
 }
 
 /// What every process of a running pool shares, set up by the manager before the first fork.
@@ -52,6 +56,8 @@ pub(crate) struct Shared {
     pub queue_id: Option<i32>,
     pub unix_pairs: Vec<(RawFd, RawFd)>,
     pub message_bus: bool,
+    pub ipc_mode: IpcMode,
+    pub listen_fd: Option<RawFd>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -67,6 +73,8 @@ static STATE: Mutex<State> = Mutex::new(State {
     queue_id: None,
     unix_pairs: Vec::new(),
     message_bus: false,
+    ipc_mode: IpcMode::None,
+    listen_fd: None,
 });
 
 /// The state, locked. Hold the guard briefly: no logging, no callback, no blocking call under it.
@@ -89,6 +97,8 @@ pub(crate) fn enter_manager(shared: Shared) -> Result<()> {
     s.queue_id = shared.queue_id;
     s.unix_pairs = shared.unix_pairs;
     s.message_bus = shared.message_bus;
+    s.ipc_mode = shared.ipc_mode;
+    s.listen_fd = shared.listen_fd;
     Ok(())
 }
 
@@ -99,6 +109,7 @@ pub(crate) fn leave_manager() {
     s.table = None;
     s.queue_id = None;
     s.unix_pairs.clear();
+    s.listen_fd = None;
 }
 
 /// In a freshly forked worker. Returns the worker's own UNIXSOCK receive end, if any.

@@ -5,8 +5,9 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::config::CrashLoopPolicy;
+use crate::config::{CrashLoopPolicy, RestartPolicy};
 use crate::error::Error;
+use crate::worker_table::ExitReason;
 use crate::log::{info, warning};
 use crate::signals;
 
@@ -61,7 +62,41 @@ pub trait ProcessOps {
     fn take_reported_failure(&mut self, _worker_id: usize) -> bool {
         false
     }
+    /// Whether the worker of `worker_id`, just reaped, left on a restart policy (`max_request`),
+    /// taken once.
+    fn take_retired(&mut self, _worker_id: usize) -> bool {
+        false
+    }
+    /// The message worker `worker_id` has in hand: (an id of that message, its age). None when idle.
+    fn busy(&self, _worker_id: usize) -> Option<(u64, Duration)> {
+        None
+    }
+    /// Resident memory of `pid`, bytes.
+    fn rss(&self, _pid: Pid) -> Option<u64> {
+        None
+    }
+    /// Something the figures of `stats()` count happened.
+    fn record(&mut self, _event: Record) {}
 }
+
+/// What the supervisor reports for the pool's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// A process of the slot was forked (`replacement`: the slot had one before).
+    Started { worker_id: usize, replacement: bool },
+    /// A process of the slot was reaped.
+    Exited { worker_id: usize, reason: ExitReason },
+    /// A reload began.
+    Reload,
+    /// How many slots wait out a crash-loop delay now.
+    CrashLoop(u64),
+}
+
+/// How often the restart policies are checked (request_timeout, slow_request); memory is sampled
+/// every `MEMORY_SAMPLE`.
+pub const POLICY_CHECK: Duration = Duration::from_millis(100);
+/// How often resident memory is sampled for `max_memory`.
+pub const MEMORY_SAMPLE: Duration = Duration::from_secs(1);
 
 /// After a failed fork, the slot is tried again this much later instead of spinning.
 pub const SPAWN_RETRY_DELAY: Duration = Duration::from_secs(1);
@@ -76,6 +111,14 @@ struct Slot {
     signalled: bool,
     /// Abnormal exits within the crash window of starting, in a row.
     quick_failures: u32,
+    /// A restart policy asked this process to end, and why.
+    ended_by: Option<ExitReason>,
+    /// SIGKILL this process then (a policy's SIGTERM + max_wait_time).
+    kill_at: Option<Instant>,
+    /// The message `slow_request` last warned about.
+    slow_warned: Option<u64>,
+    /// The slot has had a process before (its next one is a replacement).
+    had_process: bool,
 }
 
 #[derive(Debug)]
@@ -111,6 +154,9 @@ pub struct Supervisor {
     reload: Option<Reload>,
     max_wait: Duration,
     crash_loop: CrashLoopPolicy,
+    restart: RestartPolicy,
+    next_policy_check: Option<Instant>,
+    next_memory_sample: Option<Instant>,
 }
 
 impl Supervisor {
@@ -122,11 +168,20 @@ impl Supervisor {
             reload: None,
             max_wait,
             crash_loop: CrashLoopPolicy::default(),
+            restart: RestartPolicy::default(),
+            next_policy_check: None,
+            next_memory_sample: None,
         }
     }
 
     pub fn with_crash_loop(mut self, policy: CrashLoopPolicy) -> Supervisor {
         self.crash_loop = policy;
+        self
+    }
+
+    /// The restart policies the manager enforces (`max_request` is the workers' own).
+    pub fn with_restart_policy(mut self, policy: RestartPolicy) -> Supervisor {
+        self.restart = policy;
         self
     }
 
@@ -139,6 +194,9 @@ impl Supervisor {
     }
 
     pub fn start_all(&mut self, ops: &mut dyn ProcessOps) {
+        if self.restart.watches() {
+            self.next_policy_check = Some(ops.now() + POLICY_CHECK);
+        }
         for id in 0..self.slots.len() {
             self.spawn_slot(id, ops);
         }
@@ -189,10 +247,15 @@ impl Supervisor {
                 .filter_map(|(id, s)| s.pid.map(|pid| (id, pid)))
                 .collect();
         }
-        match self.reload.as_ref().and_then(|r| r.waiting_for) {
-            Some(pid) => self.worker_of(pid).map(|id| vec![(id, pid)]).unwrap_or_default(),
-            None => Vec::new(),
-        }
+        let reloading = self.reload.as_ref().and_then(|r| r.waiting_for);
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(id, s)| {
+                let pid = s.pid?;
+                (Some(pid) == reloading || s.ended_by == Some(ExitReason::Policy)).then_some((id, pid))
+            })
+            .collect()
     }
 
     fn worker_of(&self, pid: Pid) -> Option<usize> {
@@ -203,11 +266,20 @@ impl Supervisor {
         match ops.spawn(id) {
             Ok(pid) => {
                 let slot = &mut self.slots[id];
+                let replacement = slot.had_process;
                 slot.pid = Some(pid);
                 slot.retry_at = None;
                 slot.started_at = Some(ops.now());
                 slot.signalled = false;
+                slot.ended_by = None;
+                slot.kill_at = None;
+                slot.slow_warned = None;
+                slot.had_process = true;
                 ops.slot_changed(id, Some(pid));
+                ops.record(Record::Started {
+                    worker_id: id,
+                    replacement,
+                });
                 info!("worker#{id} started, pid {pid}");
             }
             Err(e) => {
@@ -239,8 +311,11 @@ impl Supervisor {
             );
             return Reaped::Stranger;
         };
+        let reason = self.exit_reason(id, status, ops);
         self.slots[id].pid = None;
+        self.slots[id].kill_at = None;
         ops.slot_changed(id, None);
+        ops.record(Record::Exited { worker_id: id, reason });
         if self.is_shutting_down() {
             info!(
                 "worker#{id} (pid {pid}) stopped (status={}, signal={})",
@@ -283,10 +358,28 @@ impl Supervisor {
         } else {
             self.slots[id].retry_at = Some(ops.now() + delay);
         }
+        ops.record(Record::CrashLoop(self.crash_looping()));
         if self.reload.as_ref().is_some_and(|r| r.waiting_for == Some(pid)) {
             self.advance_reload(ops);
         }
         Reaped::Worker(id)
+    }
+
+    /// Why the process of slot `id` ended, for the figures.
+    fn exit_reason(&mut self, id: usize, status: ExitStatus, ops: &mut dyn ProcessOps) -> ExitReason {
+        let retired = ops.take_retired(id);
+        let slot = &mut self.slots[id];
+        if let Some(reason) = slot.ended_by.take() {
+            return reason;
+        }
+        if retired {
+            return ExitReason::Policy;
+        }
+        match status {
+            _ if status.is_clean() || slot.signalled => ExitReason::Clean,
+            ExitStatus::Exited(_) => ExitReason::ExitCode,
+            ExitStatus::Signaled(_) => ExitReason::Signal,
+        }
     }
 
     /// Counts quick abnormal exits of slot `id` (a non-zero status, a signal the pool did not send, or
@@ -311,6 +404,15 @@ impl Supervisor {
             );
         }
         delay
+    }
+
+    /// Slots waiting out a crash-loop delay now.
+    fn crash_looping(&self) -> u64 {
+        let threshold = self.crash_loop.threshold;
+        self.slots
+            .iter()
+            .filter(|s| s.pid.is_none() && s.retry_at.is_some() && threshold > 0 && s.quick_failures >= threshold)
+            .count() as u64
     }
 
     /// `detach()` in a worker: the slot gets a new process at once; the old one is left alone.
@@ -349,6 +451,7 @@ impl Supervisor {
             .filter_map(|(id, s)| s.pid.map(|pid| (id, pid)))
             .collect();
         info!("reloading workers one at a time");
+        ops.record(Record::Reload);
         self.reload = Some(Reload {
             queue,
             waiting_for: None,
@@ -400,6 +503,8 @@ impl Supervisor {
     /// The next instant at which `tick` has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
         let retry = self.slots.iter().filter_map(|s| s.retry_at).min();
+        let kill = self.slots.iter().filter_map(|s| s.kill_at).min();
+        let policy = self.next_policy_check;
         let reload = self.reload.as_ref().and_then(|r| r.deadline);
         let shutdown = match self.phase {
             Phase::ShuttingDown {
@@ -408,7 +513,7 @@ impl Supervisor {
             } => deadline,
             _ => None,
         };
-        [retry, reload, shutdown].into_iter().flatten().min()
+        [retry, kill, policy, reload, shutdown].into_iter().flatten().min()
     }
 
     /// Time-driven work: fork retries and the `max_wait_time` guards.
@@ -457,6 +562,70 @@ impl Supervisor {
         for id in 0..self.slots.len() {
             if self.slots[id].retry_at.is_some_and(|t| now >= t) {
                 self.spawn_slot(id, ops);
+            }
+            if let (Some(pid), Some(at)) = (self.slots[id].pid, self.slots[id].kill_at) {
+                if now >= at {
+                    self.slots[id].kill_at = None;
+                    warning!(
+                        "worker#{id} (pid {pid}) still running {}s after a restart policy asked it to stop; sending SIGKILL",
+                        self.max_wait.as_secs_f64()
+                    );
+                    self.signal_worker(id, pid, libc::SIGKILL, ops);
+                }
+            }
+        }
+        if self.restart.watches() {
+            self.check_policies(now, ops);
+        }
+    }
+
+    /// request_timeout, slow_request and max_memory, every POLICY_CHECK (memory every MEMORY_SAMPLE).
+    fn check_policies(&mut self, now: Instant, ops: &mut dyn ProcessOps) {
+        if self.next_policy_check.is_some_and(|t| now < t) {
+            return;
+        }
+        self.next_policy_check = Some(now + POLICY_CHECK);
+        let sample_memory = self.restart.max_memory > 0 && self.next_memory_sample.is_none_or(|t| now >= t);
+        if sample_memory {
+            self.next_memory_sample = Some(now + MEMORY_SAMPLE);
+        }
+        let policy = self.restart;
+        for id in 0..self.slots.len() {
+            let Some(pid) = self.slots[id].pid else { continue };
+            if self.slots[id].ended_by.is_some() {
+                continue;
+            }
+            if let Some((message, age)) = ops.busy(id) {
+                if !policy.request_timeout.is_zero() && age > policy.request_timeout {
+                    warning!(
+                        "worker#{id} (pid {pid}) killed: its message has run {:.1}s, over request_timeout {}s",
+                        age.as_secs_f64(),
+                        policy.request_timeout.as_secs_f64()
+                    );
+                    self.slots[id].ended_by = Some(ExitReason::RequestTimeout);
+                    self.signal_worker(id, pid, libc::SIGKILL, ops);
+                    continue;
+                }
+                if !policy.slow_request.is_zero() && age > policy.slow_request && self.slots[id].slow_warned != Some(message) {
+                    self.slots[id].slow_warned = Some(message);
+                    warning!(
+                        "worker#{id} (pid {pid}) is slow: its message has run {:.1}s (slow_request {}s)",
+                        age.as_secs_f64(),
+                        policy.slow_request.as_secs_f64()
+                    );
+                }
+            }
+            if sample_memory {
+                if let Some(rss) = ops.rss(pid).filter(|&rss| rss > policy.max_memory) {
+                    warning!(
+                        "worker#{id} (pid {pid}) uses {} bytes, over max_memory {}: asking it to stop after the message in hand",
+                        rss,
+                        policy.max_memory
+                    );
+                    self.slots[id].ended_by = Some(ExitReason::Policy);
+                    self.slots[id].kill_at = grace_end(now, self.max_wait);
+                    self.signal_worker(id, pid, libc::SIGTERM, ops);
+                }
             }
         }
     }

@@ -12,6 +12,13 @@ struct FakeOps {
     failing_spawns: usize,
     /// Every reaped worker reports a failed callback.
     workers_report_failure: bool,
+    /// (message id, age) each worker id has in hand.
+    busy: std::collections::HashMap<usize, (u64, Duration)>,
+    /// Resident memory by pid.
+    rss: std::collections::HashMap<Pid, u64>,
+    /// Worker ids whose reaped process left on max_request.
+    retired: HashSet<usize>,
+    records: Vec<Record>,
 }
 
 impl FakeOps {
@@ -49,6 +56,118 @@ impl ProcessOps for FakeOps {
     fn take_reported_failure(&mut self, _worker_id: usize) -> bool {
         self.workers_report_failure
     }
+    fn take_retired(&mut self, worker_id: usize) -> bool {
+        self.retired.remove(&worker_id)
+    }
+    fn busy(&self, worker_id: usize) -> Option<(u64, Duration)> {
+        self.busy.get(&worker_id).copied()
+    }
+    fn rss(&self, pid: Pid) -> Option<u64> {
+        self.rss.get(&pid).copied()
+    }
+    fn record(&mut self, event: Record) {
+        self.records.push(event);
+    }
+}
+
+fn exits(ops: &FakeOps) -> Vec<(usize, ExitReason)> {
+    ops.records
+        .iter()
+        .filter_map(|r| match *r {
+            Record::Exited { worker_id, reason } => Some((worker_id, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn with_policy(n: usize, policy: RestartPolicy) -> (Supervisor, FakeOps) {
+    let mut ops = FakeOps::new();
+    let mut sup = Supervisor::new(n, WAIT).with_restart_policy(policy);
+    sup.start_all(&mut ops);
+    (sup, ops)
+}
+
+#[test]
+fn request_timeout_kills_only_the_worker_whose_message_is_too_old() {
+    let policy = RestartPolicy {
+        request_timeout: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let (mut sup, mut ops) = with_policy(2, policy);
+    ops.busy.insert(0, (1, Duration::from_millis(2100)));
+    ops.busy.insert(1, (7, Duration::from_millis(1900)));
+    ops.advance(POLICY_CHECK);
+    sup.tick(&mut ops);
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGKILL)]);
+    ops.busy.clear();
+    sup.on_child_exit(101, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
+    assert_eq!(sup.pid_of(0), Some(103), "replaced at once, not counted as a crash");
+    assert_eq!(exits(&ops), vec![(0, ExitReason::RequestTimeout)]);
+}
+
+#[test]
+fn slow_request_warns_once_per_message_and_kills_nothing() {
+    let policy = RestartPolicy {
+        slow_request: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let (mut sup, mut ops) = with_policy(1, policy);
+    ops.busy.insert(0, (1, Duration::from_secs(5)));
+    for _ in 0..5 {
+        ops.advance(POLICY_CHECK);
+        sup.tick(&mut ops);
+    }
+    assert!(ops.take_kills().is_empty());
+    assert_eq!(sup.slots[0].slow_warned, Some(1));
+    ops.busy.insert(0, (2, Duration::from_secs(5)));
+    ops.advance(POLICY_CHECK);
+    sup.tick(&mut ops);
+    assert_eq!(sup.slots[0].slow_warned, Some(2), "the next slow message is warned about too");
+}
+
+#[test]
+fn max_memory_asks_for_a_graceful_stop_then_kills_after_max_wait_time() {
+    let policy = RestartPolicy {
+        max_memory: 64 << 20,
+        ..Default::default()
+    };
+    let (mut sup, mut ops) = with_policy(2, policy);
+    ops.rss.insert(101, 80 << 20);
+    ops.rss.insert(102, 10 << 20);
+    ops.advance(MEMORY_SAMPLE);
+    sup.tick(&mut ops);
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGTERM)]);
+    assert_eq!(sup.stopping(), vec![(0, 101)], "re-signalled while blocked, like a reload's worker");
+    ops.advance(POLICY_CHECK);
+    sup.tick(&mut ops);
+    assert!(ops.take_kills().is_empty(), "asked once");
+    ops.advance(WAIT);
+    sup.tick(&mut ops);
+    assert_eq!(ops.take_kills(), vec![(101, libc::SIGKILL)]);
+    sup.on_child_exit(101, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
+    assert_eq!(sup.pid_of(0), Some(103));
+    assert_eq!(exits(&ops), vec![(0, ExitReason::Policy)]);
+}
+
+#[test]
+fn max_request_exits_and_exit_reasons_are_counted() {
+    let (mut sup, mut ops) = started(3);
+    ops.retired.insert(0);
+    sup.on_child_exit(101, ExitStatus::Exited(0), &mut ops);
+    sup.on_child_exit(102, ExitStatus::Exited(3), &mut ops);
+    sup.on_child_exit(103, SEGV, &mut ops);
+    assert_eq!(
+        exits(&ops),
+        vec![(0, ExitReason::Policy), (1, ExitReason::ExitCode), (2, ExitReason::Signal)]
+    );
+    let starts = ops
+        .records
+        .iter()
+        .filter(|r| matches!(r, Record::Started { replacement: true, .. }))
+        .count();
+    assert_eq!(starts, 3, "each slot's second process is a replacement");
+    sup.begin_reload(&mut ops);
+    assert!(ops.records.contains(&Record::Reload));
 }
 
 const WAIT: Duration = Duration::from_secs(3);

@@ -12,8 +12,8 @@ use crate::event::Event;
 use crate::handler::{Handler, Outcome};
 use crate::ipc::{self, Delivery, WorkerSlot};
 use crate::listener::Listener;
-use crate::log::warning;
-use crate::worker_table::WorkerTable;
+use crate::log::{info, warning};
+use crate::worker_table::{monotonic_us, SlotState, WorkerTable};
 use crate::{log, signals, state, worker_signals};
 
 /// What a worker inherits from the manager: fds it must drop, and what its IPC mode works on.
@@ -39,21 +39,47 @@ pub(crate) struct WorkerEnv<'a> {
 struct HandlerDelivery<'a> {
     handler: &'a mut dyn Handler,
     ctx: Context,
+    /// Where this worker's figures go (messages, busy since, the duration histogram).
+    slot: WorkerSlot<'a>,
+    /// `max_request` for this process (with its random grace); 0: no limit.
+    max_request: u64,
+}
+
+impl HandlerDelivery<'_> {
+    /// Runs `Message` with the worker's figures kept: busy from now, one more message when done
+    /// (a few relaxed atomic stores and two vDSO clock reads, no syscall).
+    fn counted(&mut self, data: &[u8]) -> Outcome {
+        let table = self.slot.table;
+        let id = self.slot.id;
+        table.message_began(id, monotonic_us());
+        let outcome = self.handler.on_message(&self.ctx, data);
+        let handled = table.message_ended(id, monotonic_us());
+        if self.max_request > 0 && handled >= self.max_request && self.ctx.worker_running() {
+            info!("worker#{id} handled {handled} messages (max_request): it stops and is replaced");
+            table.report_retired(id);
+            self.ctx.stop();
+        }
+        outcome
+    }
 }
 
 impl Delivery for HandlerDelivery<'_> {
     fn message(&mut self, data: &[u8]) -> Outcome {
-        self.handler.on_message(&self.ctx, data)
+        self.counted(data)
     }
 
     fn request(&mut self, data: &[u8]) -> (Outcome, Vec<u8>) {
         state::begin_request();
-        let outcome = self.handler.on_message(&self.ctx, data);
+        let outcome = self.counted(data);
         (outcome, state::end_request())
     }
 
     fn must_leave(&self) -> bool {
-        worker_signals::term_requested() || !self.ctx.worker_running() || self.ctx.is_detached()
+        let leave = worker_signals::term_requested() || !self.ctx.worker_running() || self.ctx.is_detached();
+        if leave {
+            self.slot.table.set_state(self.slot.id, SlotState::Stopping);
+        }
+        leave
     }
 }
 
@@ -69,6 +95,21 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, 
         clean_up_after_dead_manager(env);
     }
     exit(code)
+}
+
+/// `max_request` plus a random 0..=`max_request_grace`, drawn once per process so that workers
+/// started together do not all restart together.
+fn max_request_of_this_process(config: &PoolConfig) -> u64 {
+    let policy = config.restart;
+    if policy.max_request == 0 || !config.ipc_mode.has_messages() {
+        return 0;
+    }
+    if policy.max_request_grace == 0 {
+        return policy.max_request;
+    }
+    // Not cryptographic: the pid and the clock spread the workers well enough.
+    let seed = u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ monotonic_us();
+    policy.max_request + seed % (policy.max_request_grace + 1)
 }
 
 fn orphaned(manager_pid: i32) -> bool {
@@ -113,6 +154,7 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
     signals::reset_for_worker();
     let unix_recv_fd = state::enter_worker(worker_id);
     log::set_worker_id(Some(worker_id));
+    table.worker_began(worker_id);
     let ctx = Context;
     // Message modes handle SIGTERM themselves (finish the message in hand); IPC_NONE keeps the
     // default action unless the script installs its own handler.
@@ -133,7 +175,15 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
         Outcome::Failed => table.report_failure(worker_id),
         Outcome::Normal => {}
     }
-    let mut delivery = HandlerDelivery { handler, ctx };
+    if env.config.ipc_mode.has_messages() {
+        table.set_state(worker_id, SlotState::Idle);
+    }
+    let mut delivery = HandlerDelivery {
+        handler,
+        ctx,
+        slot: WorkerSlot { id: worker_id, table },
+        max_request: max_request_of_this_process(env.config),
+    };
     let wants_messages = delivery.handler.implements(Event::Message);
     let outcome = match (env.config.ipc_mode, wake_fd) {
         (IpcMode::Socket, Some(wake_fd)) => match env.listener {
@@ -146,7 +196,7 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
         },
         (IpcMode::MsgQueue, Some(_)) => match env.queue_id {
             Some(queue_id) if wants_messages => {
-                let slot = WorkerSlot { id: worker_id, table };
+                let slot = delivery.slot;
                 match ipc::msgqueue::serve(&mut delivery, slot, queue_id) {
                     Ok(outcome) => outcome,
                     Err(e) => return queue_failed(worker_id, queue_id, env.control_write, e),
