@@ -17,6 +17,7 @@ use crate::ipc::msgqueue::MsgQueue;
 use crate::ipc::unixsock::SocketPairs;
 use crate::listener::Listener;
 use crate::log::{info, warning};
+use crate::metrics::{Interest, MetricsServer};
 use crate::signals::ManagerSignals;
 use crate::state;
 use crate::stats::PoolStats;
@@ -118,6 +119,11 @@ impl Pool {
             _ => None,
         };
         let queue_id = queue.as_ref().map(MsgQueue::id);
+        // Bound before anything is forked: a bad address is start()'s error.
+        let metrics = match &self.config.metrics_listen {
+            Some(addr) => Some(MetricsServer::bind(addr)?),
+            None => None,
+        };
         let socket_pairs = match self.config.ipc_mode {
             IpcMode::UnixSock => Some(SocketPairs::new(self.config.worker_num)?),
             _ => None,
@@ -153,6 +159,7 @@ impl Pool {
                 listener: self.listener.as_ref(),
                 queue: &mut queue,
             },
+            metrics,
         );
         // The figures as the pool ended, for stats() after start() returned.
         self.last_stats = Some(PoolStats::from_snapshot(
@@ -224,6 +231,7 @@ fn run_manager(
     control: &ControlPipe,
     table: &WorkerTable,
     ipc: WorkerIpc,
+    mut metrics: Option<MetricsServer>,
 ) -> Result<()> {
     let signals = ManagerSignals::block()?;
     let ctx = Context;
@@ -247,6 +255,7 @@ fn run_manager(
             queue_is_private: ipc.queue.as_ref().is_some_and(MsgQueue::is_private),
             manager_pid: manager_pid as i32,
             control_write: control.write.as_raw_fd(),
+            close_in_worker: metrics.as_ref().map(MetricsServer::fds).unwrap_or_default(),
         },
     };
     let mut supervisor = Supervisor::new(config.worker_num, config.max_wait_time)
@@ -255,7 +264,7 @@ fn run_manager(
     // Whatever ends the loop early (a poll error, a panic in a callback), the workers started so far
     // are stopped and reaped before start() returns or the panic goes on.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        supervise(&mut supervisor, &mut ops, &signals, control, ipc.queue, manager_pid)
+        supervise(&mut supervisor, &mut ops, &signals, control, ipc.queue, manager_pid, metrics.as_mut())
     }));
     if !supervisor.is_finished() {
         stop_after_failure(&mut supervisor, &mut ops, config.max_wait_time);
@@ -275,14 +284,35 @@ fn supervise(
     control: &ControlPipe,
     queue: &mut Option<MsgQueue>,
     manager_pid: u32,
+    mut metrics: Option<&mut MetricsServer>,
 ) -> Result<()> {
     let ctx = Context;
     let config = ops.env.config;
     supervisor.start_all(ops);
     let mut next_resignal = None;
     while !supervisor.is_finished() {
-        let deadline = [supervisor.next_deadline(), next_resignal].into_iter().flatten().min();
-        wait_for_events(signals, control.read.as_raw_fd(), deadline)?;
+        let metrics_deadline = metrics.as_ref().and_then(|m| m.next_deadline());
+        let deadline = [supervisor.next_deadline(), next_resignal, metrics_deadline]
+            .into_iter()
+            .flatten()
+            .min();
+        let interests = metrics.as_ref().map(|m| m.interests()).unwrap_or_default();
+        wait_for_events(signals, control.read.as_raw_fd(), &interests, deadline)?;
+        if let Some(server) = metrics.as_mut() {
+            let table = ops.table;
+            let queue_id = queue.as_ref().map(MsgQueue::id);
+            let listen_fd = ops.env.listener.map(Listener::raw_fd);
+            server.serve(&|| {
+                PoolStats::from_snapshot(
+                    &table.snapshot(),
+                    manager_pid as i32,
+                    config.ipc_mode,
+                    crate::stats::queue_depth(queue_id, listen_fd),
+                    crate::stats::rss_of,
+                )
+            });
+            ops.env.close_in_worker = server.fds();
+        }
         // Notices first: a worker that detached and then exited must be known as detached
         // before its exit is reaped.
         for notice in control::drain(control.read.as_raw_fd()) {
@@ -398,8 +428,13 @@ fn resignal_waiting_workers(supervisor: &Supervisor, ops: &mut ForkOps, next: Op
     }
 }
 
-/// Sleeps in poll() until a signal, a control notice, or the supervisor's next deadline.
-fn wait_for_events(signals: &ManagerSignals, control_read: RawFd, deadline: Option<Instant>) -> Result<()> {
+/// Sleeps in poll() until a signal, a control notice, a metrics socket is ready, or the next deadline.
+fn wait_for_events(
+    signals: &ManagerSignals,
+    control_read: RawFd,
+    metrics: &[Interest],
+    deadline: Option<Instant>,
+) -> Result<()> {
     let timeout_ms = match deadline {
         None => -1,
         Some(d) => {
@@ -409,7 +444,7 @@ fn wait_for_events(signals: &ManagerSignals, control_read: RawFd, deadline: Opti
                 + 1
         }
     };
-    let mut fds = [
+    let mut fds = vec![
         libc::pollfd {
             fd: signals.raw_fd(),
             events: libc::POLLIN,
@@ -421,7 +456,12 @@ fn wait_for_events(signals: &ManagerSignals, control_read: RawFd, deadline: Opti
             revents: 0,
         },
     ];
-    // SAFETY: poll on an array we own.
+    fds.extend(metrics.iter().map(|i| libc::pollfd {
+        fd: i.fd,
+        events: i.events,
+        revents: 0,
+    }));
+    // SAFETY: poll on an array we own, of the length given.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
     if n < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
         return Err(Error::last_os("poll (manager loop)"));

@@ -32,6 +32,8 @@ pub(crate) struct WorkerEnv<'a> {
     pub manager_pid: i32,
     /// The write end of the manager's control pipe (worker → manager notices).
     pub control_write: RawFd,
+    /// Other fds of the manager's (the metrics endpoint's sockets): closed in the worker.
+    pub close_in_worker: Vec<RawFd>,
 }
 
 /// The embedder's handler seen from a transport: messages go to `Message`, requests collect the
@@ -150,6 +152,9 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
     unsafe {
         libc::close(env.signal_fd);
         libc::close(env.control_read);
+        for &fd in &env.close_in_worker {
+            libc::close(fd);
+        }
     }
     signals::reset_for_worker();
     let unix_recv_fd = state::enter_worker(worker_id);

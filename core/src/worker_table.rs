@@ -160,11 +160,6 @@ impl WorkerTable {
         (id < self.len).then(|| unsafe { &*self.base.add(std::mem::size_of::<Header>()).cast::<Slot>().add(id) })
     }
 
-    /// How many slots.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     /// Records the slot's process (0: none). A slot left empty is not waiting; a new process's own
     /// flag is left alone, as the worker may set it before the manager records its pid.
     pub fn set_pid(&self, id: usize, pid: i32) {

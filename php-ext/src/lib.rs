@@ -8,6 +8,7 @@ mod pool;
 mod process;
 mod settings;
 mod socket;
+mod stats;
 mod values;
 mod zend;
 

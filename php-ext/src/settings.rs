@@ -48,6 +48,26 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 )),
                 None => wrong_type(&key, "an int", value),
             },
+            "max_request" => match value.long() {
+                Some(n) if n >= 0 => config.restart.max_request = n as u64,
+                Some(n) => warning(&format!("'max_request' must be >= 0 (0: off), {n} given; ignored")),
+                None => wrong_type(&key, "an int", value),
+            },
+            "max_request_grace" => match value.long() {
+                Some(n) if n >= 0 => config.restart.max_request_grace = n as u64,
+                Some(n) => warning(&format!("'max_request_grace' must be >= 0, {n} given; ignored")),
+                None => wrong_type(&key, "an int", value),
+            },
+            "max_memory" => match size(value) {
+                Some(bytes) => config.restart.max_memory = bytes,
+                None => warning("'max_memory' must be a number of bytes >= 0 or a size such as '256M' (0: off); ignored"),
+            },
+            "request_timeout" => set_duration(&key, value, true, &mut config.restart.request_timeout),
+            "slow_request" => set_duration(&key, value, true, &mut config.restart.slow_request),
+            "metrics_listen" => match value.string() {
+                Some(addr) if !addr.trim().is_empty() => config.metrics_listen = Some(addr),
+                _ => warning("'metrics_listen' must be 'host:port' or 'unix:/path'; ignored"),
+            },
             "msgqueue_allow_foreign" => match value.bool() {
                 Some(allow) => config.msgqueue_allow_foreign = allow,
                 None => wrong_type(&key, "a bool", value),
@@ -85,6 +105,29 @@ fn set_duration(key: &str, value: &Zval, allow_zero: bool, target: &mut Duration
         },
         None => wrong_type(key, "an int or float", value),
     }
+}
+
+/// A size in bytes: an int, or a string of digits with an optional K, M or G suffix (powers of
+/// 1024, case-insensitive), as Swoole parses sizes.
+pub fn size(value: &Zval) -> Option<u64> {
+    if let Some(n) = value.long() {
+        return u64::try_from(n).ok();
+    }
+    let text = value.string()?;
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_uppercase()),
+        _ => (text, 'B'),
+    };
+    let n: u64 = digits.trim().parse().ok()?;
+    let factor: u64 = match unit {
+        'B' => 1,
+        'K' => 1 << 10,
+        'M' => 1 << 20,
+        'G' => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(factor)
 }
 
 fn truthy(value: &Zval) -> bool {
