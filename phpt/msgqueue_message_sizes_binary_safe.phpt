@@ -2,7 +2,7 @@
 MSGQUEUE: messages of 1 byte, every byte value 0..255, msgmax-1 and exactly msgmax bytes (the system's largest) arrive whole and binary-safe; a larger message cannot be sent at all (msg_send fails with EINVAL), so the pool never sees it
 --DESCRIPTION--
 The kernel limits a message to /proc/sys/kernel/msgmax bytes (8192 by default) and a queue to msgmnb bytes.
-procpool's own limit is 65536 bytes (SPEC.md); with the default msgmax the kernel's limit is the smaller one,
+procpool's own limit is 65536 bytes (docs/behaviour.md); with the default msgmax the kernel's limit is the smaller one,
 so a producer's msg_send() of msgmax+1 bytes returns false (error code 22, EINVAL) and nothing is queued.
 The test reads msgmax and adapts its sizes; it skips when msgmax is above 65536 (then a message can be
 larger than the pool's limit, see msgqueue_message_over_65536_truncated.phpt) or larger than the queue.

@@ -1,7 +1,7 @@
 --TEST--
 MSGQUEUE push/pop mode: a WorkerStart loop `while (($m = $p->pop()) !== false)` ends on SIGTERM even when the SIGTERM arrives while the worker handles a popped message (not in msgrcv): the next pop() returns false at once, WorkerStop runs, the worker exits 0, no SIGKILL after max_wait_time
 --DESCRIPTION--
-SPEC.md: a worker in a message mode handles SIGTERM itself, finishes the message in hand, leaves its loop,
+docs/behaviour.md: a worker in a message mode handles SIGTERM itself, finishes the message in hand, leaves its loop,
 runs WorkerStop and exits 0. In push/pop mode the loop is the script's; the only way it can see the stop is
 pop() returning false. A pop() that starts after the worker's SIGTERM (or right before it, as with the
 pool's own msgrcv loop, which the manager re-signals) must not block until max_wait_time.

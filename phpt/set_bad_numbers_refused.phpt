@@ -58,9 +58,9 @@ Warning: ProcPool\Pool::set(): 'read_timeout' must be a number of seconds greate
 
 Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, 100000000000000000000 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, NaN given; ignored in %s on line %d
+Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, NAN given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, inf given; ignored in %s on line %d
+Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, INF given; ignored in %s on line %d
 
 Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, -1 given; ignored in %s on line %d
 

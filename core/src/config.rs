@@ -158,9 +158,19 @@ pub fn duration_setting(name: &str, seconds: f64, allow_zero: bool) -> Result<Du
     match Duration::try_from_secs_f64(seconds) {
         Ok(duration) if in_range => Ok(duration),
         _ => Err(Error::InvalidArgument(format!(
-            "{name} must be a number of seconds {} {max}, {seconds} given",
-            if allow_zero { "from 0 to" } else { "greater than 0 and at most" }
+            "{name} must be a number of seconds {} {max}, {} given",
+            if allow_zero { "from 0 to" } else { "greater than 0 and at most" },
+            shown(seconds)
         ))),
+    }
+}
+
+/// A number as PHP prints it (NAN, INF, -INF; Rust would say NaN and inf).
+fn shown(value: f64) -> String {
+    match value {
+        v if v.is_nan() => "NAN".into(),
+        v if v.is_infinite() => if v > 0.0 { "INF" } else { "-INF" }.into(),
+        v => v.to_string(),
     }
 }
 

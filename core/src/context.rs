@@ -239,6 +239,10 @@ impl Context {
             return false;
         }
         state::lock().detached = true;
+        // It left the pool: it no longer dies with the manager, nor limits its own SIGTERM grace.
+        // SAFETY: prctl(PR_SET_PDEATHSIG, 0) only clears this process's parent-death signal.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0 as libc::c_ulong) };
+        worker_signals::forget_manager();
         info!("worker#{worker_id} (pid {pid}) detached from the pool");
         true
     }

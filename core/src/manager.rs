@@ -57,7 +57,8 @@ impl Pool {
         &mut self.config
     }
 
-    /// Whether start() was called.
+    /// Whether start() got as far as running the pool (a start() refused by its checks, or by a
+    /// failure before the first fork, leaves this false and the pool can be started again).
     pub fn is_started(&self) -> bool {
         self.started
     }

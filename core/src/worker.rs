@@ -93,7 +93,8 @@ pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, 
             warning!("worker#{worker_id} panicked; exiting with status 101");
             101
         });
-    if orphaned(env.manager_pid) {
+    // A detached process left the pool: what the pool made is not its to remove.
+    if orphaned(env.manager_pid) && !Context.is_detached() {
         clean_up_after_dead_manager(env);
     }
     exit(code)

@@ -68,6 +68,11 @@ pub(crate) fn install(manager_pid: i32, max_wait: std::time::Duration) -> Result
     Ok(fds[0])
 }
 
+/// A detached process: a later SIGTERM is its own business, not an orphan's deadline.
+pub(crate) fn forget_manager() {
+    ORPHAN_GRACE_SECS.store(0, Ordering::SeqCst);
+}
+
 pub(crate) fn term_requested() -> bool {
     TERM_REQUESTED.load(Ordering::SeqCst)
 }

@@ -6,7 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use ext_php_rs::binary_slice::BinarySlice;
-use ext_php_rs::convert::IntoZval;
+use ext_php_rs::convert::{FromZval, IntoZval};
+use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
 use procpool::{Context, IpcMode, PoolConfig, Role};
@@ -17,6 +18,50 @@ use crate::process::Process;
 use crate::settings::{self, COROUTINE_REFUSED};
 use crate::values::false_zval;
 use crate::zend;
+
+/// What the getter of a read-only property returns: the value, seen by PHP exactly as a `T` (same
+/// conversion, same declared type). Its other half lets any value through to the property's setter:
+/// ext-php-rs converts an assigned value to the getter's type before calling the setter and, when
+/// that fails, throws its own "Unable to convert property value" Exception, so a typed setter would
+/// answer `$pool->master_pid = "x"` with that instead of the readonly-property Error.
+pub struct ReadOnly<T>(Option<T>);
+
+impl<T> From<T> for ReadOnly<T> {
+    fn from(value: T) -> Self {
+        ReadOnly(Some(value))
+    }
+}
+
+impl<T: IntoZval> IntoZval for ReadOnly<T> {
+    const TYPE: DataType = T::TYPE;
+    const NULLABLE: bool = T::NULLABLE;
+
+    fn set_zval(self, zv: &mut Zval, persistent: bool) -> ext_php_rs::error::Result<()> {
+        match self.0 {
+            Some(value) => value.set_zval(zv, persistent),
+            None => {
+                zv.set_null();
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Any assigned value: the setter refuses it without looking at it.
+impl<T> FromZval<'_> for ReadOnly<T> {
+    const TYPE: DataType = DataType::Mixed;
+
+    fn from_zval(_: &Zval) -> Option<Self> {
+        Some(ReadOnly(None))
+    }
+}
+
+/// A write to a read-only property: PHP's own `Error` for a readonly property, naming it (ext-php-rs
+/// would throw "No setter available for this property." for a property without a setter). Thrown
+/// here, as ext-php-rs ignores what a setter returns.
+pub(crate) fn refuse_write(class: &str, property: &str) {
+    error(format!("Cannot modify readonly property {class}::${property}")).throw();
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -200,8 +245,10 @@ impl Pool {
         pool.phase.set(Phase::Running);
         pool.master_pid.set(std::process::id() as i64);
         let result = core.start(&mut handler);
-        // Refused before anything ran (a missing callback, no listen()): the pool stays configurable.
-        if let Err(e @ (procpool::Error::MissingCallback { .. } | procpool::Error::NotListening)) = result {
+        // Refused before anything ran (a missing callback, no listen(), a queue it may not use): the
+        // pool stays configurable.
+        if result.is_err() && !core.is_started() {
+            let Err(e) = result else { unreachable!() };
             *pool.callbacks.borrow_mut() = handler.callbacks;
             *pool.core.borrow_mut() = Some(core);
             pool.phase.set(Phase::Configuring);
@@ -213,10 +260,11 @@ impl Pool {
                     // ended above; what the longjmp skips (the message, `this`) is memory only.
                     unsafe { fatal(&message) }
                 }
-                _ => {
+                procpool::Error::NotListening => {
                     warning("a SWOOLE_IPC_SOCKET pool must listen() successfully before start()");
                     Ok(false_zval())
                 }
+                other => Err(from_core(other)),
             };
         }
         // Only the manager gets here. Drop the callables now: the cycle collector cannot see them.
@@ -239,6 +287,8 @@ impl Pool {
                 zend::throw_exit();
                 return Ok(Zval::null());
             }
+            // SAFETY: a fatal error in Start/Shutdown bailed out of the callback; the pool is over and
+            // nothing of it is borrowed here, so continuing the engine's bailout skips no needed drop.
             Some(ManagerFailure::Fatal) => unsafe { ext_php_rs::zend::bailout() },
             None => {}
         }
@@ -302,35 +352,87 @@ impl Pool {
     }
 
     #[php(getter, name = "master_pid")]
-    pub fn get_master_pid(&self) -> i64 {
-        Context.master_pid().map(i64::from).unwrap_or(self.master_pid.get())
+    pub fn get_master_pid(&self) -> ReadOnly<i64> {
+        Context
+            .master_pid()
+            .map(i64::from)
+            .unwrap_or(self.master_pid.get())
+            .into()
+    }
+
+    #[php(setter, name = "master_pid")]
+    pub fn set_master_pid(&self, _value: ReadOnly<i64>) {
+        refuse_write("ProcPool\\Pool", "master_pid");
     }
 
     #[php(getter)]
-    pub fn get_worker_id(&self) -> i64 {
-        Context.worker_id().map_or(-1, |id| id as i64)
+    pub fn get_worker_id(&self) -> ReadOnly<i64> {
+        Context.worker_id().map_or(-1, |id| id as i64).into()
+    }
+
+    #[php(setter)]
+    pub fn set_worker_id(&self, _value: ReadOnly<i64>) {
+        refuse_write("ProcPool\\Pool", "workerId");
     }
 
     #[php(getter)]
-    pub fn get_worker_pid(&self) -> i64 {
+    pub fn get_worker_pid(&self) -> ReadOnly<i64> {
         match Context.worker_id() {
             Some(_) => std::process::id() as i64,
             None => -1,
         }
+        .into()
+    }
+
+    #[php(setter)]
+    pub fn set_worker_pid(&self, _value: ReadOnly<i64>) {
+        refuse_write("ProcPool\\Pool", "workerPid");
     }
 
     #[php(getter)]
-    pub fn get_worker_running(&self) -> bool {
-        Context.worker_running()
+    pub fn get_worker_running(&self) -> ReadOnly<bool> {
+        Context.worker_running().into()
+    }
+
+    #[php(setter)]
+    pub fn set_worker_running(&self, _value: ReadOnly<bool>) {
+        refuse_write("ProcPool\\Pool", "workerRunning");
     }
 
     #[php(getter)]
-    pub fn get_running(&self) -> bool {
-        self.phase.get() != Phase::Finished
+    pub fn get_running(&self) -> ReadOnly<bool> {
+        (self.phase.get() != Phase::Finished).into()
+    }
+
+    #[php(setter)]
+    pub fn set_running(&self, _value: ReadOnly<bool>) {
+        refuse_write("ProcPool\\Pool", "running");
     }
 
     #[php(getter)]
-    pub fn get_workers(&self) -> Option<i64> {
-        None
+    pub fn get_workers(&self) -> ReadOnly<Option<i64>> {
+        None.into()
+    }
+
+    /// The pool's and every worker's figures: in the manager's callbacks, in any worker, and after
+    /// start() returned (the figures as the pool ended). False with a warning before start().
+    pub fn stats(&self) -> PhpResult<Zval> {
+        let stats = match self.phase.get() {
+            Phase::Configuring => {
+                warning("stats() is only available once the pool has been started");
+                return Ok(false_zval());
+            }
+            Phase::Running => Context.stats().map_err(from_core)?,
+            Phase::Finished => match self.core.borrow().as_ref().and_then(|c| c.last_stats().cloned()) {
+                Some(stats) => stats,
+                None => return Ok(false_zval()),
+            },
+        };
+        Ok(crate::stats::to_array(&stats)?.into_zval(false)?)
+    }
+
+    #[php(setter)]
+    pub fn set_workers(&self, _value: ReadOnly<Option<i64>>) {
+        refuse_write("ProcPool\\Pool", "workers");
     }
 }

@@ -9,6 +9,7 @@ use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use procpool::{Context, Role};
 
 use crate::errors::warning;
+use crate::pool::{refuse_write, ReadOnly};
 use crate::socket::Socket;
 use crate::values::{bytes_zval, false_zval};
 use crate::zend;
@@ -28,20 +29,35 @@ impl Process {
 #[php_impl]
 impl Process {
     #[php(getter)]
-    pub fn get_id(&self) -> i64 {
-        self.worker_id as i64
+    pub fn get_id(&self) -> ReadOnly<i64> {
+        (self.worker_id as i64).into()
+    }
+
+    #[php(setter)]
+    pub fn set_id(&self, _value: ReadOnly<i64>) {
+        refuse_write("ProcPool\\Process", "id");
     }
 
     /// The slot's current pid: a respawn shows the replacement's pid.
     #[php(getter)]
-    pub fn get_pid(&self) -> i64 {
-        Context.worker_pid(self.worker_id).map_or(-1, i64::from)
+    pub fn get_pid(&self) -> ReadOnly<i64> {
+        Context.worker_pid(self.worker_id).map_or(-1, i64::from).into()
+    }
+
+    #[php(setter)]
+    pub fn set_pid(&self, _value: ReadOnly<i64>) {
+        refuse_write("ProcPool\\Process", "pid");
     }
 
     /// UNIXSOCK: this process's end of the worker's socketpair (null in other modes).
     #[php(getter)]
-    pub fn get_pipe(&self) -> Option<i64> {
-        Context.pipe_fd(self.worker_id).map(i64::from)
+    pub fn get_pipe(&self) -> ReadOnly<Option<i64>> {
+        Context.pipe_fd(self.worker_id).map(i64::from).into()
+    }
+
+    #[php(setter)]
+    pub fn set_pipe(&self, _value: ReadOnly<Option<i64>>) {
+        refuse_write("ProcPool\\Process", "pipe");
     }
 
     /// UNIXSOCK: sends one raw datagram on `pipe`; returns its length, false on failure.

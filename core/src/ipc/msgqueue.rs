@@ -210,6 +210,9 @@ pub(crate) fn serve(delivery: &mut dyn Delivery, slot: WorkerSlot, queue_id: i32
                 }
             }
             Some(Received::Interrupted) => {}
+            // A stopping worker whose queue went away (its dead manager's other workers remove a
+            // private queue on their way out) simply stops.
+            Some(Received::Gone) if delivery.must_leave() => return Ok(Outcome::Normal),
             Some(Received::Gone) => return Err(Error::QueueGone),
             Some(Received::Failed(source)) => {
                 return Err(Error::System {

@@ -121,12 +121,12 @@ impl Conn {
     /// Why the connection is closed when its own deadline passes (None: quietly).
     fn expiry_reason(&self, config: &PoolConfig) -> Option<String> {
         match &self.state {
-            State::Reading(_) if self.received < HEADER_LEN && config.header_timeout < config.read_timeout => Some(
-                format!(
+            State::Reading(_) if self.received < HEADER_LEN && config.header_timeout < config.read_timeout => {
+                Some(format!(
                     "connection closed without a reply: no request header within header_timeout ({:?})",
                     config.header_timeout
-                ),
-            ),
+                ))
+            }
             State::Reading(_) => Some(format!(
                 "connection closed without a reply: no complete request within read_timeout ({:?})",
                 config.read_timeout
@@ -474,7 +474,9 @@ impl Io<'_> {
                         return Read::Complete(body);
                     }
                     Ok(None) => {}
-                    Err(e @ (FrameError::Empty | FrameError::TooLarge { .. })) => return Read::Failed(Some(e.to_string())),
+                    Err(e @ (FrameError::Empty | FrameError::TooLarge { .. })) => {
+                        return Read::Failed(Some(e.to_string()))
+                    }
                 }
                 if !had_header && conn.received >= HEADER_LEN {
                     // The header is in: from now on only read_timeout (from the accept) counts.
