@@ -14,29 +14,32 @@
 
 static unsigned long long count;
 
-static void on_worker_start(void *userdata, uint32_t id) {
+static int on_worker_start(void *userdata, uint32_t id) {
     (void)userdata;
     char line[64];
     snprintf(line, sizeof line, "ready %u\n", id);
     say(line);
+    return 0;
 }
 
-static void on_message(void *userdata, const uint8_t *data, size_t len) {
+static int on_message(void *userdata, const uint8_t *data, size_t len) {
     (void)userdata;
     if (len == 3 && memcmp(data, "END", 3) == 0) {
         char line[64];
         snprintf(line, sizeof line, "end %llu\n", mono_ns());
         say(line);
-        return;
+        return 0;
     }
     count++;
+    return 0;
 }
 
-static void on_worker_stop(void *userdata, uint32_t id) {
+static int on_worker_stop(void *userdata, uint32_t id) {
     (void)userdata;
     char line[64];
     snprintf(line, sizeof line, "count %u %llu\n", id, count);
     say(line);
+    return 0;
 }
 
 int main(int argc, char **argv) {

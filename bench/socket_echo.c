@@ -1,6 +1,6 @@
 /*
  * The C ABI echo server for bench/socket_bench: a PROCPOOL_IPC_SOCKET pool of 2 workers whose
- * Message callback writes the request back unchanged with procpool_write().
+ * Message callback writes the request back unchanged with procpool_request_write().
  *
  * usage: socket_echo <listen spec> [workers]      (tcp://HOST:PORT or unix:/path)
  * build: cc -O2 -I include bench/socket_echo.c -L target/release -Wl,-rpath,target/release -lprocpool
@@ -9,9 +9,10 @@
 #define BENCH_NAME "socket_echo"
 #include "bench_common.h"
 
-static void on_message(void *userdata, const uint8_t *data, size_t len) {
+static int on_message(void *userdata, const uint8_t *data, size_t len) {
     (void)userdata;
-    procpool_write(data, len);
+    procpool_request_write(data, len);
+    return 0;
 }
 
 int main(int argc, char **argv) {

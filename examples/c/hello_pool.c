@@ -33,15 +33,16 @@ static void on_term(int sig)
     stopping = 1;
 }
 
-static void on_start(void *userdata)
+static int on_start(void *userdata)
 {
     struct app *app = userdata;
     int32_t pid = 0;
     procpool_master_pid(&pid);
     printf("[%s] manager %d: starting %d workers (send SIGTERM to stop)\n", app->name, (int)pid, WORKERS);
+    return 0;
 }
 
-static void on_worker_start(void *userdata, uint32_t worker_id)
+static int on_worker_start(void *userdata, uint32_t worker_id)
 {
     struct app *app = userdata;
     /* Workers start with default signal dispositions: install our own to finish the job in hand. */
@@ -61,19 +62,23 @@ static void on_worker_start(void *userdata, uint32_t worker_id)
         struct timespec pause = { 0, 200 * 1000 * 1000 };
         nanosleep(&pause, NULL);
     }
-    /* Returning ends this worker; unless the pool is stopping, a new one takes its id. */
+    /* Returning ends this worker; unless the pool is stopping, a new one takes its id. A non-zero
+     * return would say the worker failed: procpool logs it and slows down a worker failing in a loop. */
+    return 0;
 }
 
-static void on_worker_stop(void *userdata, uint32_t worker_id)
+static int on_worker_stop(void *userdata, uint32_t worker_id)
 {
     struct app *app = userdata;
     printf("[%s] worker %u (pid %d) stopped\n", app->name, worker_id, (int)getpid());
+    return 0;
 }
 
-static void on_shutdown(void *userdata)
+static int on_shutdown(void *userdata)
 {
     struct app *app = userdata;
     printf("[%s] shutting down\n", app->name);
+    return 0;
 }
 
 static int fail(const char *what, procpool_result rc)
@@ -88,6 +93,13 @@ int main(void)
 {
     struct app app = { "hello_pool" };
     setvbuf(stdout, NULL, _IOLBF, 0); /* one line at a time, also when stdout is a file or a pipe */
+    /* The library loaded must be the one this program was compiled for. */
+    if (procpool_abi_version() != PROCPOOL_ABI_VERSION) {
+        fprintf(stderr, "libprocpool %s has ABI %u; this program was built for procpool %d.%d.%d, ABI %d\n",
+                procpool_version(), (unsigned)procpool_abi_version(), PROCPOOL_VERSION_MAJOR, PROCPOOL_VERSION_MINOR,
+                PROCPOOL_VERSION_PATCH, PROCPOOL_ABI_VERSION);
+        return 1;
+    }
     procpool_pool *pool = NULL;
     procpool_result rc = procpool_pool_new(WORKERS, PROCPOOL_IPC_NONE, &pool);
     if (rc != PROCPOOL_OK)

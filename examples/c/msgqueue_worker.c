@@ -17,21 +17,23 @@
 static unsigned long *handled;
 static const char *key_text;
 
-static void on_start(void *userdata)
+static int on_start(void *userdata)
 {
     (void)userdata;
     int pid = 0;
     procpool_master_pid(&pid);
     printf("ready %d %s\n", pid, key_text);
     fflush(stdout);
+    return 0;
 }
 
-static void on_message(void *userdata, const uint8_t *data, size_t len)
+static int on_message(void *userdata, const uint8_t *data, size_t len)
 {
     (void)userdata;
     (void)data;
     (void)len;
     __atomic_add_fetch(handled, 1, __ATOMIC_RELAXED);
+    return 0;
 }
 
 static int fail(const char *what, procpool_result rc)

@@ -23,11 +23,12 @@
 
 #define DEFAULT_WORKERS 2
 
-/* The request's bytes are borrowed for the duration of the call; procpool_write copies them. */
-static void on_message(void *userdata, const uint8_t *data, size_t len)
+/* The request's bytes are borrowed for the duration of the call; procpool_request_write copies them. */
+static int on_message(void *userdata, const uint8_t *data, size_t len)
 {
     (void)userdata;
-    procpool_write(data, len);
+    procpool_request_write(data, len);
+    return 0;
 }
 
 static int fail(const char *what, procpool_result rc)

@@ -38,45 +38,47 @@ static void fail(const char *what, procpool_result r)
 
 static void send_to(uint32_t dst)
 {
-    procpool_result r = procpool_send_message(buf, size, dst);
+    procpool_result r = procpool_message_send(buf, size, dst);
     if (r != PROCPOOL_OK) {
-        fail("procpool_send_message", r);
-        procpool_shutdown();
+        fail("procpool_message_send", r);
+        procpool_manager_shutdown();
     }
 }
 
-static void on_worker_start(void *ud, uint32_t id)
+static int on_worker_start(void *ud, uint32_t id)
 {
     (void)ud;
     if (id == 0) {
         began = now();
         send_to(1);
     }
+    return 0;
 }
 
-static void on_message(void *ud, const uint8_t *data, size_t len)
+static int on_message(void *ud, const uint8_t *data, size_t len)
 {
     (void)ud;
-    int32_t id = -1;
+    uint32_t id = 0;
     procpool_worker_id(&id);
     if (len != size || (len > 0 && data[len - 1] != buf[len - 1])) {
-        fprintf(stderr, "worker %d: got %zu bytes, expected %zu\n", id, len, size);
-        procpool_shutdown();
-        return;
+        fprintf(stderr, "worker %u: got %zu bytes, expected %zu\n", id, len, size);
+        procpool_manager_shutdown();
+        return 0;
     }
     if (id == 1) {
         send_to(0);
-        return;
+        return 0;
     }
     if (++received < count) {
         send_to(1);
-        return;
+        return 0;
     }
     double secs = now() - began;
     printf("pingpong %ld messages of %zu bytes (bus %d): %.3f s, %.0f messages/s\n", count, size, bus, secs,
            secs > 0 ? 2.0 * count / secs : 0.0);
     fflush(stdout);
-    procpool_shutdown();
+    procpool_manager_shutdown();
+    return 0;
 }
 
 int main(int argc, char **argv)

@@ -1,11 +1,13 @@
 //! Functions a callback calls to act on the current process of a running pool (the manager or a
-//! worker), through the core's `Context`. They take no pool: a process runs at most one pool.
+//! worker), through the core's `Context`. They take no pool: a process runs at most one pool. Named
+//! `procpool_<noun>_<verb>` after what they act on: the worker, the manager, the request in hand,
+//! the queue (`procpool_message_send` / `procpool_worker_pipe_fd` are in unixsock.rs).
 
 use procpool::{Context, Role};
 
 use crate::panic::guard;
 use crate::ptr::write_out;
-use crate::result::{procpool_result, FfiError, FfiResult};
+use crate::result::{named, procpool_result, FfiError, FfiResult, PROCPOOL_ERR_INTERRUPTED, PROCPOOL_ERR_SYSTEM};
 
 fn in_worker(what: &str) -> FfiResult<usize> {
     Context
@@ -13,13 +15,14 @@ fn in_worker(what: &str) -> FfiResult<usize> {
         .ok_or_else(|| FfiError::state(format!("{what}: this process is not a worker of a running pool")))
 }
 
-/// Starts the graceful shutdown of the running pool: sends SIGTERM to its manager. Usable in the
-/// manager (e.g. in the Start callback) and in any worker.
+/// Starts the graceful shutdown of the running pool: sends SIGTERM to its manager (the Shutdown
+/// callback runs, the workers are stopped, `procpool_pool_start` returns). Usable in the manager
+/// (e.g. in the Start callback) and in any worker.
 ///
 /// Errors: `PROCPOOL_ERR_STATE` if no pool runs in this process; `PROCPOOL_ERR_SYSTEM` if kill(2) failed.
 #[no_mangle]
-pub extern "C" fn procpool_shutdown() -> procpool_result {
-    guard(|| Ok(Context.shutdown()?))
+pub extern "C" fn procpool_manager_shutdown() -> procpool_result {
+    guard(|| Context.shutdown().map_err(|e| named("procpool_manager_shutdown", e)))
 }
 
 /// In a worker: leaves the pool. The manager forks a replacement for this worker's id at once and
@@ -29,18 +32,18 @@ pub extern "C" fn procpool_shutdown() -> procpool_result {
 /// Errors: `PROCPOOL_ERR_STATE` outside a worker or when this worker already detached;
 /// `PROCPOOL_ERR_SYSTEM` if the manager could not be told (a warning on stderr gives the reason).
 #[no_mangle]
-pub extern "C" fn procpool_detach() -> procpool_result {
+pub extern "C" fn procpool_worker_detach() -> procpool_result {
     guard(|| {
-        let id = in_worker("procpool_detach")?;
+        let id = in_worker("procpool_worker_detach")?;
         if Context.is_detached() {
             return Err(FfiError::state(format!(
-                "procpool_detach: worker#{id} has already detached"
+                "procpool_worker_detach: worker#{id} has already detached"
             )));
         }
         if !Context.detach() {
             return Err(FfiError::new(
-                procpool_result::PROCPOOL_ERR_SYSTEM,
-                format!("procpool_detach: worker#{id} could not tell the manager it detaches"),
+                PROCPOOL_ERR_SYSTEM,
+                format!("procpool_worker_detach: worker#{id} could not tell the manager it detaches"),
             ));
         }
         Ok(())
@@ -53,9 +56,9 @@ pub extern "C" fn procpool_detach() -> procpool_result {
 ///
 /// Errors: `PROCPOOL_ERR_STATE` outside a worker.
 #[no_mangle]
-pub extern "C" fn procpool_stop() -> procpool_result {
+pub extern "C" fn procpool_worker_stop() -> procpool_result {
     guard(|| {
-        in_worker("procpool_stop")?;
+        in_worker("procpool_worker_stop")?;
         Context.stop();
         Ok(())
     })
@@ -66,13 +69,14 @@ pub extern "C" fn procpool_stop() -> procpool_result {
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` outside a worker (in the manager, or when no
 /// pool runs). `*id_out` is written only on success.
 #[no_mangle]
-pub extern "C" fn procpool_worker_id(id_out: *mut i32) -> procpool_result {
+pub extern "C" fn procpool_worker_id(id_out: *mut u32) -> procpool_result {
     guard(|| {
         if id_out.is_null() {
             return Err(FfiError::null("id_out"));
         }
         let id = in_worker("procpool_worker_id")?;
-        write_out(id_out, id as i32);
+        // id < worker_num, which came in as a u32.
+        write_out(id_out, id as u32);
         Ok(())
     })
 }
@@ -135,11 +139,11 @@ pub extern "C" fn procpool_worker_pid(worker_id: u32, pid_out: *mut i32) -> proc
 ///
 /// Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
 #[no_mangle]
-pub extern "C" fn procpool_write(data: *const u8, len: usize) -> procpool_result {
+pub extern "C" fn procpool_request_write(data: *const u8, len: usize) -> procpool_result {
     guard(|| {
         if len == 0 {
             return Err(FfiError::invalid(
-                "procpool_write: len is 0 (an empty write sends nothing)",
+                "procpool_request_write: len is 0 (an empty write sends nothing)",
             ));
         }
         if data.is_null() {
@@ -147,7 +151,7 @@ pub extern "C" fn procpool_write(data: *const u8, len: usize) -> procpool_result
         }
         if !Context.write(crate::ptr::bytes(data, len)) {
             return Err(FfiError::state(
-                "procpool_write: no request in hand (only usable inside the Message callback of a PROCPOOL_IPC_SOCKET worker)",
+                "procpool_request_write: no request in hand (only usable inside the Message callback of a PROCPOOL_IPC_SOCKET worker)",
             ));
         }
         Ok(())
@@ -155,7 +159,7 @@ pub extern "C" fn procpool_write(data: *const u8, len: usize) -> procpool_result
 }
 
 /// PROCPOOL_IPC_MSGQUEUE, in a worker: sends `len` bytes at `data` to the pool's queue as one message
-/// (type 1); any worker (or a `procpool_pop`) takes it. Blocks while the queue is full (its byte
+/// (type 1); any worker (or a `procpool_queue_pop`) takes it. Blocks while the queue is full (its byte
 /// limit, `/proc/sys/kernel/msgmnb`, is often 16384), also across signals.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_INVALID_ARGUMENT` if
@@ -165,18 +169,18 @@ pub extern "C" fn procpool_write(data: *const u8, len: usize) -> procpool_result
 ///
 /// Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
 #[no_mangle]
-pub extern "C" fn procpool_push(data: *const u8, len: usize) -> procpool_result {
+pub extern "C" fn procpool_queue_push(data: *const u8, len: usize) -> procpool_result {
     guard(|| {
-        in_msgqueue_worker("procpool_push")?;
+        in_worker("procpool_queue_push")?;
         if len == 0 {
-            return Err(FfiError::invalid("procpool_push: len is 0 (an empty message)"));
+            return Err(FfiError::invalid("procpool_queue_push: len is 0 (an empty message)"));
         }
         if data.is_null() {
             return Err(FfiError::null("data"));
         }
         Context
             .push(crate::ptr::bytes(data, len))
-            .map_err(|e| named("procpool_push", e))?;
+            .map_err(|e| named("procpool_queue_push", e))?;
         Ok(())
     })
 }
@@ -195,12 +199,14 @@ pub extern "C" fn procpool_push(data: *const u8, len: usize) -> procpool_result 
 /// WorkerStart then, so that the worker stops (WorkerStop runs, it exits 0).
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `len_out` is NULL, or `buf` is NULL and `cap` > 0;
-/// `PROCPOOL_ERR_STATE` outside a worker of a running PROCPOOL_IPC_MSGQUEUE pool, or if the queue was
-/// removed; `PROCPOOL_ERR_INTERRUPTED` as above. `buf` and `*len_out` are written only on success.
+/// `PROCPOOL_ERR_STATE` outside a worker of a running PROCPOOL_IPC_MSGQUEUE pool;
+/// `PROCPOOL_ERR_INTERRUPTED` as above; `PROCPOOL_ERR_QUEUE_GONE` if the queue was removed (e.g. with
+/// `ipcrm`): nothing more can come from it; `PROCPOOL_ERR_SYSTEM` if msgrcv(2) failed otherwise.
+/// `buf` and `*len_out` are written only on success.
 ///
 /// Ownership: `buf` (`cap` writable bytes) stays the caller's; nothing is kept after the call.
 #[no_mangle]
-pub extern "C" fn procpool_pop(buf: *mut u8, cap: usize, len_out: *mut usize) -> procpool_result {
+pub extern "C" fn procpool_queue_pop(buf: *mut u8, cap: usize, len_out: *mut usize) -> procpool_result {
     guard(|| {
         if len_out.is_null() {
             return Err(FfiError::null("len_out"));
@@ -208,11 +214,11 @@ pub extern "C" fn procpool_pop(buf: *mut u8, cap: usize, len_out: *mut usize) ->
         if buf.is_null() && cap > 0 {
             return Err(FfiError::null("buf"));
         }
-        in_msgqueue_worker("procpool_pop")?;
-        let Some(message) = Context.pop().map_err(|e| named("procpool_pop", e))? else {
+        in_worker("procpool_queue_pop")?;
+        let Some(message) = Context.pop().map_err(|e| named("procpool_queue_pop", e))? else {
             return Err(FfiError::new(
-                procpool_result::PROCPOOL_ERR_INTERRUPTED,
-                "procpool_pop: the wait was interrupted by a signal (SIGTERM: the worker is asked to stop; return from WorkerStart)",
+                PROCPOOL_ERR_INTERRUPTED,
+                "procpool_queue_pop: the wait was interrupted by a signal (SIGTERM: the worker is asked to stop; return from WorkerStart)",
             ));
         };
         // buf is non-NULL when cap > 0 (checked above); the C caller promises `cap` writable bytes.
@@ -221,14 +227,4 @@ pub extern "C" fn procpool_pop(buf: *mut u8, cap: usize, len_out: *mut usize) ->
         write_out(len_out, n);
         Ok(())
     })
-}
-
-fn in_msgqueue_worker(what: &str) -> FfiResult<usize> {
-    in_worker(what)
-}
-
-/// A core error, its message prefixed with the C function's name.
-fn named(what: &str, error: procpool::Error) -> FfiError {
-    let error = FfiError::from(error);
-    FfiError::new(error.code, format!("{what}: {}", error.message))
 }

@@ -1,10 +1,15 @@
 //! The panic boundary every exported function runs inside: a panic never unwinds into C.
+//!
+//! Every export is written `#[no_mangle] pub extern "C" fn procpool_...(...) { guard(|| ...) }` (or
+//! `guard_or`), in plain sight, so that cbindgen reads it without expanding macros; `tests/exports.rs`
+//! fails when an `extern "C" fn` of `src/` lacks `#[no_mangle]` right above it or does not start its
+//! body with `guard(` / `guard_or(`.
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::last_error;
-use crate::result::{procpool_result, FfiResult};
+use crate::result::{procpool_result, FfiResult, PROCPOOL_ERR_PANIC, PROCPOOL_OK};
 
 /// Runs a fallible body: Ok → `PROCPOOL_OK` (and the last error is cleared); an error → its code
 /// (and its message becomes the last error); a panic → `PROCPOOL_ERR_PANIC` with the panic's text.
@@ -12,7 +17,7 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> procpool_result {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => {
             last_error::clear();
-            procpool_result::PROCPOOL_OK
+            PROCPOOL_OK
         }
         Ok(Err(error)) => {
             last_error::set(error.message);
@@ -23,7 +28,7 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> procpool_result {
                 "procpool panicked (a bug in procpool): {}",
                 panic_text(&*payload)
             ));
-            procpool_result::PROCPOOL_ERR_PANIC
+            PROCPOOL_ERR_PANIC
         }
     }
 }
@@ -46,7 +51,7 @@ fn panic_text(payload: &(dyn Any + Send)) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::FfiError;
+    use crate::result::{FfiError, PROCPOOL_ERR_INVALID_ARGUMENT};
 
     fn last_message() -> String {
         let mut buf = [0 as std::ffi::c_char; 256];
@@ -59,14 +64,11 @@ mod tests {
 
     #[test]
     fn ok_error_and_panic() {
-        assert_eq!(
-            guard(|| Err(FfiError::invalid("bad"))),
-            procpool_result::PROCPOOL_ERR_INVALID_ARGUMENT
-        );
+        assert_eq!(guard(|| Err(FfiError::invalid("bad"))), PROCPOOL_ERR_INVALID_ARGUMENT);
         assert_eq!(last_message(), "bad");
-        assert_eq!(guard(|| Ok(())), procpool_result::PROCPOOL_OK);
+        assert_eq!(guard(|| Ok(())), PROCPOOL_OK);
         assert_eq!(last_message(), "");
-        assert_eq!(guard(|| panic!("oops {}", 42)), procpool_result::PROCPOOL_ERR_PANIC);
+        assert_eq!(guard(|| panic!("oops {}", 42)), PROCPOOL_ERR_PANIC);
         assert!(last_message().ends_with("oops 42"), "{}", last_message());
         assert_eq!(guard_or(7, || -> i32 { panic!("x") }), 7);
     }

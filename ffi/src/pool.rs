@@ -9,10 +9,11 @@ use procpool::{IpcMode, LogLevel, Pool, PoolConfig};
 use crate::callbacks::{
     procpool_message_callback, procpool_pool_callback, procpool_worker_callback, CHandler, Callbacks, Registered,
 };
-use crate::last_error;
 use crate::panic::{guard, guard_or};
 use crate::ptr::{self, write_out};
-use crate::result::{procpool_result, FfiError, FfiResult};
+use crate::result::{mode_name, procpool_result, FfiError, FfiResult};
+use crate::{last_error, log, procpool_ipc_mode, procpool_log_level};
+use crate::{PROCPOOL_LOG_INFO, PROCPOOL_LOG_OFF, PROCPOOL_LOG_WARNING};
 
 /// A process pool (opaque). Made by `procpool_pool_new`, released by `procpool_pool_free`.
 ///
@@ -36,10 +37,10 @@ fn handle<'a>(pool: *const procpool_pool) -> FfiResult<&'a procpool_pool> {
 fn not_started(core: &Option<Pool>) -> FfiResult<()> {
     match core {
         None => Err(FfiError::state(
-            "the pool is running: settings and callbacks can only be changed before procpool_pool_start()",
+            "the pool is running: settings and callbacks can only be changed before procpool_pool_start",
         )),
         Some(pool) if pool.is_started() => Err(FfiError::state(
-            "the pool has already been started: settings and callbacks can only be changed before procpool_pool_start()",
+            "the pool has already been started: settings and callbacks can only be changed before procpool_pool_start",
         )),
         Some(_) => Ok(()),
     }
@@ -82,7 +83,7 @@ fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> Ffi
 }
 
 /// Makes a pool of `worker_num` workers (ids 0 .. worker_num - 1) using `ipc_mode`
-/// (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE`, `PROCPOOL_IPC_SOCKET`).
+/// (`PROCPOOL_IPC_NONE`, `PROCPOOL_IPC_UNIXSOCK`, `PROCPOOL_IPC_MSGQUEUE` or `PROCPOOL_IPC_SOCKET`).
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool_out` is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` if `worker_num`
 /// is 0 or above the sanity limit (65536), or `ipc_mode` is unknown.
@@ -92,7 +93,7 @@ fn register(pool: *const procpool_pool, set: impl FnOnce(&mut Callbacks)) -> Ffi
 #[no_mangle]
 pub extern "C" fn procpool_pool_new(
     worker_num: u32,
-    ipc_mode: i32,
+    ipc_mode: procpool_ipc_mode,
     pool_out: *mut *mut procpool_pool,
 ) -> procpool_result {
     guard(|| {
@@ -165,20 +166,21 @@ pub extern "C" fn procpool_pool_set_max_package_size(pool: *mut procpool_pool, b
     })
 }
 
-/// Sets how much the manager logs on stderr: `PROCPOOL_LOG_OFF` (0), `PROCPOOL_LOG_WARNING` (1, the
-/// default: abnormal worker exits), `PROCPOOL_LOG_INFO` (2: every fork, exit, respawn, reload).
+/// Sets how much procpool logs on stderr: `PROCPOOL_LOG_OFF` (0: nothing), `PROCPOOL_LOG_WARNING` (1,
+/// the default: abnormal worker exits, crash loops, failed callbacks), `PROCPOOL_LOG_INFO` (2: also
+/// every fork, exit, respawn, reload).
 /// The environment variable `PROCPOOL_LOG=off|warning|info` overrides it when the pool starts.
 ///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` for another level;
 /// `PROCPOOL_ERR_STATE` once the pool was started.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_log_level(pool: *mut procpool_pool, level: i32) -> procpool_result {
+pub extern "C" fn procpool_pool_set_log_level(pool: *mut procpool_pool, level: procpool_log_level) -> procpool_result {
     guard(|| {
         configure(pool, |config| {
             config.log_level = match level {
-                0 => LogLevel::Off,
-                1 => LogLevel::Warning,
-                2 => LogLevel::Info,
+                PROCPOOL_LOG_OFF => LogLevel::Off,
+                PROCPOOL_LOG_WARNING => LogLevel::Warning,
+                PROCPOOL_LOG_INFO => LogLevel::Info,
                 other => {
                     return Err(FfiError::invalid(format!(
                         "unknown log level {other} (expected PROCPOOL_LOG_OFF=0, PROCPOOL_LOG_WARNING=1 or PROCPOOL_LOG_INFO=2)"
@@ -302,7 +304,7 @@ fn msgqueue_only(config: &PoolConfig, what: &str) -> FfiResult {
     if config.ipc_mode != IpcMode::MsgQueue {
         return Err(FfiError::state(format!(
             "{what}: only for a PROCPOOL_IPC_MSGQUEUE pool (this one is {})",
-            config.ipc_mode.name().replace("SWOOLE_", "PROCPOOL_")
+            mode_name(config.ipc_mode)
         )));
     }
     Ok(())
@@ -316,7 +318,7 @@ fn msgqueue_only(config: &PoolConfig, what: &str) -> FfiResult {
 /// this socket. A second call replaces the first socket.
 ///
 /// Protocol: a client connects and sends a 4-byte big-endian length N then N bytes; a worker runs the
-/// Message callback with those bytes, sends back what it passed to `procpool_write` as a 4-byte
+/// Message callback with those bytes, sends back what it passed to `procpool_request_write` as a 4-byte
 /// big-endian length + the data (nothing when it wrote nothing), and closes the connection. N == 0,
 /// N > max_package_size, or a request not complete within read_timeout: closed without a reply.
 ///
@@ -343,7 +345,13 @@ pub extern "C" fn procpool_pool_listen(
             .to_str()
             .map_err(|_| FfiError::invalid("host is not valid UTF-8"))?;
         with_unstarted(pool, |core| {
-            // A failed listen() may already have dropped the previous socket.
+            if core.config().ipc_mode != IpcMode::Socket {
+                return Err(FfiError::state(format!(
+                    "procpool_pool_listen: only for a PROCPOOL_IPC_SOCKET pool (this one is {})",
+                    mode_name(core.config().ipc_mode)
+                )));
+            }
+            // A failed listen may already have dropped the previous socket.
             pool.listen_port.set(None);
             let listener = core.listen(host, port.into(), backlog)?;
             pool.listen_port.set(listener.local_port());
@@ -386,7 +394,8 @@ pub extern "C" fn procpool_pool_listen_port(pool: *const procpool_pool, port_out
 }
 
 /// Registers the Start callback: runs in the manager, once, after `procpool_pool_start`'s checks and
-/// before any worker is forked. A NULL `cb` removes the registration.
+/// before any worker is forked. A non-zero return is logged as a warning; the pool starts all the
+/// same. A NULL `cb` removes the registration.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
 ///
@@ -404,6 +413,10 @@ pub extern "C" fn procpool_pool_on_start(
 /// Registers the WorkerStart callback: runs in each worker right after it is forked, with its id.
 /// A PROCPOOL_IPC_NONE pool needs one. With PROCPOOL_IPC_NONE the worker ends when `cb` returns
 /// (WorkerStop runs, the worker exits 0) and the manager forks a replacement with the same id.
+/// Return non-zero when the worker could not start (e.g. a connection failed): procpool logs it and
+/// the manager's crash-loop guard counts it, so a WorkerStart that keeps failing within a second of
+/// its start is respawned with a growing delay (up to a few seconds) instead of in a tight fork loop
+/// (see `procpool_worker_callback`).
 /// A NULL `cb` removes the registration.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
@@ -419,7 +432,8 @@ pub extern "C" fn procpool_pool_on_worker_start(
 }
 
 /// Registers the WorkerStop callback: runs in a worker whose WorkerStart returned, just before it
-/// exits. It does not run in a worker killed by a signal. A NULL `cb` removes the registration.
+/// exits. It does not run in a worker killed by a signal. A non-zero return is logged as a warning.
+/// A NULL `cb` removes the registration.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
 ///
@@ -433,8 +447,9 @@ pub extern "C" fn procpool_pool_on_worker_stop(
     guard(|| register(pool, |c| c.worker_stop = Registered { cb, userdata }))
 }
 
-/// Registers the Shutdown callback: runs in the manager when the shutdown begins (SIGTERM, SIGINT or
-/// `procpool_shutdown`), before the workers are told to stop. A NULL `cb` removes the registration.
+/// Registers the Shutdown callback: runs in the manager when the shutdown begins (SIGTERM, SIGINT,
+/// SIGHUP or `procpool_manager_shutdown`), before the workers are told to stop. A non-zero return is logged as
+/// a warning; the shutdown goes on. A NULL `cb` removes the registration.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
 ///
@@ -449,11 +464,12 @@ pub extern "C" fn procpool_pool_on_shutdown(
 }
 
 /// Registers the Message callback of a PROCPOOL_IPC_SOCKET pool (required there): runs in a worker
-/// once per complete request, with the request's bytes. Call `procpool_write` in it to reply; the
-/// reply is sent when `cb` returns and the connection is closed (no reply if nothing was written).
+/// once per complete request, with the request's bytes. Call `procpool_request_write` in it to reply;
+/// the reply is sent when `cb` returns and the connection is closed (no reply if nothing was written).
 /// In a PROCPOOL_IPC_MSGQUEUE pool it runs once per message taken from the queue (without it,
-/// WorkerStart takes messages with `procpool_pop`). In a PROCPOOL_IPC_UNIXSOCK pool it runs once per
-/// message sent to the worker with `procpool_send_message`. PROCPOOL_IPC_NONE never calls it.
+/// WorkerStart takes messages with `procpool_queue_pop`). In a PROCPOOL_IPC_UNIXSOCK pool it runs once
+/// per message sent to the worker with `procpool_message_send`. PROCPOOL_IPC_NONE never calls it.
+/// A non-zero return is logged and the worker goes on (see `procpool_message_callback`).
 /// A NULL `cb` removes the registration.
 ///
 /// Errors: `PROCPOOL_ERR_NULL` if `pool` is NULL; `PROCPOOL_ERR_STATE` once the pool was started.
@@ -484,10 +500,10 @@ impl Drop for PutBack<'_> {
 }
 
 /// Runs the pool: forks the workers and supervises them (respawn, reload on SIGUSR1/SIGUSR2) until it
-/// shuts down on SIGTERM or SIGINT (or `procpool_shutdown`). Blocks until then, in the manager, and
+/// shuts down on SIGTERM, SIGINT or SIGHUP (or `procpool_manager_shutdown`). Blocks until then, in the manager, and
 /// returns `PROCPOOL_OK` once every worker has been reaped. Workers never return from this call: they
-/// run the callbacks and exit. While the pool runs, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 and SIGCHLD are
-/// blocked in the calling thread (read from a signalfd); the signal mask is restored on return.
+/// run the callbacks and exit. While the pool runs, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and
+/// SIGCHLD are blocked in the calling thread (read from a signalfd); the signal mask is restored on return.
 ///
 /// PROCPOOL_IPC_SOCKET: each worker runs WorkerStart, then serves requests on the listening socket
 /// (one connection at a time, Message per request) until SIGTERM; the socket is closed (a unix
@@ -497,13 +513,13 @@ impl Drop for PutBack<'_> {
 /// cannot be opened is this call's `PROCPOOL_ERR_SYSTEM`. With a Message callback, each worker runs
 /// WorkerStart, then Message once per message it takes from the queue (each message goes to exactly
 /// one worker) until SIGTERM, which lets it finish the message in hand. Without one, WorkerStart
-/// takes messages itself with `procpool_pop` and the worker is replaced when WorkerStart returns.
+/// takes messages itself with `procpool_queue_pop` and the worker is replaced when WorkerStart returns.
 /// A private queue (key 0) is removed when this returns; a keyed one stays.
 ///
 /// PROCPOOL_IPC_UNIXSOCK: a datagram socketpair per worker is made before any worker is forked;
-/// `procpool_send_message` (manager or worker) reaches any worker. With a Message callback, each
+/// `procpool_message_send` (manager or worker) reaches any worker. With a Message callback, each
 /// worker runs WorkerStart, then Message once per message until SIGTERM, which lets it finish the
-/// message in hand. Without one, WorkerStart may read its own end (`procpool_pipe_fd`) and the worker
+/// message in hand. Without one, WorkerStart may read its own end (`procpool_worker_pipe_fd`) and the worker
 /// is replaced when WorkerStart returns.
 ///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if the pool was already started (a pool runs
@@ -536,8 +552,8 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
                 "the pool has already been started: a pool runs once, make a new one",
             ));
         }
-        let callbacks = pool.callbacks.get();
-        core.start(&mut CHandler::new(callbacks))?;
+        let log_level = log::effective_level(core.config().log_level);
+        core.start(&mut CHandler::new(pool.callbacks.get(), log_level))?;
         Ok(())
     })
 }

@@ -1,85 +1,71 @@
 //! The result codes of every fallible C function, and the mapping from the core's errors.
 
+use std::ffi::CStr;
+
 use procpool::{Error, Event, IpcMode};
 
-/// What a procpool function returned. The numbers are part of the ABI: they never change,
-/// and new codes are only ever added at the end.
+/// What a fallible procpool function returned: `PROCPOOL_OK` (0) or one of the `PROCPOOL_ERR_*`
+/// codes. A plain `int32_t`, not a C enum, so that its size never depends on the compiler (e.g.
+/// `-fshort-enums`). The numbers are part of the ABI: they never change, and new codes are only ever
+/// added at the end, so treat any code other than `PROCPOOL_OK` as a failure
+/// (`procpool_result_name` gives "PROCPOOL_UNKNOWN" for a code this library does not know).
 ///
 /// On any code other than `PROCPOOL_OK`, `procpool_last_error_message()` describes what went wrong,
 /// and no `*_out` parameter was written.
 #[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum procpool_result {
-    /// Success.
-    PROCPOOL_OK = 0,
-    /// A required pointer argument was NULL.
-    PROCPOOL_ERR_NULL = 1,
-    /// An argument was out of range (worker_num 0, unknown IPC mode, negative size, bad worker id...).
-    PROCPOOL_ERR_INVALID_ARGUMENT = 2,
-    /// The call is not allowed now: the pool was already started or is running, a required callback
-    /// is missing, a SOCKET pool did not listen, a context function was called outside a running pool /
-    /// outside a worker, `procpool_write` was called outside a SOCKET request, or `procpool_push` /
-    /// `procpool_pop` outside a worker of a MSGQUEUE pool.
-    PROCPOOL_ERR_STATE = 3,
-    /// Another pool is already running in this process (only one may run at a time).
-    PROCPOOL_ERR_ALREADY_RUNNING = 4,
-    /// The requested feature is not available in this build (reserved; no function returns it today).
-    PROCPOOL_ERR_NOT_SUPPORTED = 5,
-    /// A system call failed; the message names it and the OS error.
-    PROCPOOL_ERR_SYSTEM = 6,
-    /// procpool itself panicked (a bug); the message holds the panic text.
-    PROCPOOL_ERR_PANIC = 7,
-    /// A blocking call was interrupted by a signal before it had a result (`procpool_pop`: SIGTERM
-    /// asks the worker to stop, so return from WorkerStart). Nothing was received.
-    PROCPOOL_ERR_INTERRUPTED = 8,
-    /// The call would have had to wait and this caller never waits: `procpool_send_message` from the
-    /// manager found the destination's buffer full, or a stopping worker's send could not finish.
-    /// Nothing was sent; try again later.
-    PROCPOOL_ERR_WOULD_BLOCK = 9,
-    /// The pool's System V message queue was removed (e.g. with `ipcrm`) while the pool used it.
-    PROCPOOL_ERR_QUEUE_GONE = 10,
-}
+pub type procpool_result = i32;
 
-use procpool_result::*;
+/// `procpool_result`: success.
+pub const PROCPOOL_OK: procpool_result = 0;
+/// `procpool_result`: a required pointer argument was NULL.
+pub const PROCPOOL_ERR_NULL: procpool_result = 1;
+/// `procpool_result`: an argument was out of range (worker_num 0, unknown IPC mode, negative size,
+/// bad worker id...).
+pub const PROCPOOL_ERR_INVALID_ARGUMENT: procpool_result = 2;
+/// `procpool_result`: the call is not allowed now: the pool was already started or is running, a
+/// required callback is missing, a SOCKET pool did not listen, a context function was called outside
+/// a running pool / outside a worker, `procpool_request_write` outside a SOCKET request, or
+/// `procpool_queue_push` / `procpool_queue_pop` outside a worker of a MSGQUEUE pool.
+pub const PROCPOOL_ERR_STATE: procpool_result = 3;
+/// `procpool_result`: another pool is already running in this process (only one may run at a time).
+pub const PROCPOOL_ERR_ALREADY_RUNNING: procpool_result = 4;
+/// `procpool_result`: the requested feature is not available in this build (reserved; no function
+/// returns it today).
+pub const PROCPOOL_ERR_NOT_SUPPORTED: procpool_result = 5;
+/// `procpool_result`: a system call failed; the message names it and the OS error.
+pub const PROCPOOL_ERR_SYSTEM: procpool_result = 6;
+/// `procpool_result`: procpool itself panicked (a bug); the message holds the panic text.
+pub const PROCPOOL_ERR_PANIC: procpool_result = 7;
+/// `procpool_result`: a blocking call was interrupted by a signal before it had a result
+/// (`procpool_queue_pop`: SIGTERM asks the worker to stop, so return from WorkerStart). Nothing was
+/// received.
+pub const PROCPOOL_ERR_INTERRUPTED: procpool_result = 8;
+/// `procpool_result`: the call would have had to wait and this caller never waits:
+/// `procpool_message_send` from the manager found the destination's buffer full, or a stopping
+/// worker's send could not finish. Nothing was sent; try again later.
+pub const PROCPOOL_ERR_WOULD_BLOCK: procpool_result = 9;
+/// `procpool_result`: the pool's System V message queue was removed (e.g. with `ipcrm`) while the
+/// pool used it.
+pub const PROCPOOL_ERR_QUEUE_GONE: procpool_result = 10;
 
-/// Every code, in numeric order.
-const ALL_CODES: [procpool_result; 11] = [
-    PROCPOOL_OK,
-    PROCPOOL_ERR_NULL,
-    PROCPOOL_ERR_INVALID_ARGUMENT,
-    PROCPOOL_ERR_STATE,
-    PROCPOOL_ERR_ALREADY_RUNNING,
-    PROCPOOL_ERR_NOT_SUPPORTED,
-    PROCPOOL_ERR_SYSTEM,
-    PROCPOOL_ERR_PANIC,
-    PROCPOOL_ERR_INTERRUPTED,
-    PROCPOOL_ERR_WOULD_BLOCK,
-    PROCPOOL_ERR_QUEUE_GONE,
+/// The C name of every code, indexed by its number (checked against the header by a test).
+const NAMES: [&CStr; 11] = [
+    c"PROCPOOL_OK",
+    c"PROCPOOL_ERR_NULL",
+    c"PROCPOOL_ERR_INVALID_ARGUMENT",
+    c"PROCPOOL_ERR_STATE",
+    c"PROCPOOL_ERR_ALREADY_RUNNING",
+    c"PROCPOOL_ERR_NOT_SUPPORTED",
+    c"PROCPOOL_ERR_SYSTEM",
+    c"PROCPOOL_ERR_PANIC",
+    c"PROCPOOL_ERR_INTERRUPTED",
+    c"PROCPOOL_ERR_WOULD_BLOCK",
+    c"PROCPOOL_ERR_QUEUE_GONE",
 ];
 
-impl procpool_result {
-    /// The code's C name, as `procpool_result_name` returns it.
-    pub fn name(self) -> &'static std::ffi::CStr {
-        match self {
-            PROCPOOL_OK => c"PROCPOOL_OK",
-            PROCPOOL_ERR_NULL => c"PROCPOOL_ERR_NULL",
-            PROCPOOL_ERR_INVALID_ARGUMENT => c"PROCPOOL_ERR_INVALID_ARGUMENT",
-            PROCPOOL_ERR_STATE => c"PROCPOOL_ERR_STATE",
-            PROCPOOL_ERR_ALREADY_RUNNING => c"PROCPOOL_ERR_ALREADY_RUNNING",
-            PROCPOOL_ERR_NOT_SUPPORTED => c"PROCPOOL_ERR_NOT_SUPPORTED",
-            PROCPOOL_ERR_SYSTEM => c"PROCPOOL_ERR_SYSTEM",
-            PROCPOOL_ERR_PANIC => c"PROCPOOL_ERR_PANIC",
-            PROCPOOL_ERR_INTERRUPTED => c"PROCPOOL_ERR_INTERRUPTED",
-            PROCPOOL_ERR_WOULD_BLOCK => c"PROCPOOL_ERR_WOULD_BLOCK",
-            PROCPOOL_ERR_QUEUE_GONE => c"PROCPOOL_ERR_QUEUE_GONE",
-        }
-    }
-
-    /// The code of a raw number, if it is one.
-    pub fn from_raw(raw: i32) -> Option<procpool_result> {
-        ALL_CODES.into_iter().find(|code| *code as i32 == raw)
-    }
+/// The C name of `code`, as `procpool_result_name` returns it; None for a number that is no code.
+pub(crate) fn name(code: procpool_result) -> Option<&'static CStr> {
+    usize::try_from(code).ok().and_then(|index| NAMES.get(index)).copied()
 }
 
 /// An error on its way out of a C function: the code to return and the message to keep.
@@ -122,13 +108,45 @@ fn registration(event: Event) -> &'static str {
     }
 }
 
-fn mode_name(mode: IpcMode) -> &'static str {
+/// The C name of an IPC mode.
+pub(crate) fn mode_name(mode: IpcMode) -> &'static str {
     match mode {
         IpcMode::None => "PROCPOOL_IPC_NONE",
         IpcMode::UnixSock => "PROCPOOL_IPC_UNIXSOCK",
         IpcMode::MsgQueue => "PROCPOOL_IPC_MSGQUEUE",
         IpcMode::Socket => "PROCPOOL_IPC_SOCKET",
     }
+}
+
+/// The core's messages speak Swoole's PHP API (SWOOLE_IPC_* constants, settings written as PHP array
+/// entries, PHP method names); a C program gets the C names instead. Each pair is a phrase the core
+/// uses and its C wording; the more specific phrases come first.
+const C_TERMS: [(&str, &str); 6] = [
+    (
+        "set 'enable_message_bus' => true to send messages of any size",
+        "turn the message bus on (procpool_pool_set_message_bus) to send messages of any size",
+    ),
+    (
+        "raw datagrams are disabled while enable_message_bus is on; use sendMessage()",
+        "raw datagrams are disabled while the message bus is on; use procpool_message_send",
+    ),
+    (
+        "listen() is only available with SWOOLE_IPC_SOCKET",
+        "procpool_pool_listen is only for a PROCPOOL_IPC_SOCKET pool",
+    ),
+    (
+        "(set msgqueue_allow_foreign to use it anyway)",
+        "(procpool_pool_set_msgqueue_allow_foreign to use it anyway)",
+    ),
+    ("enable_message_bus", "the message bus"),
+    ("SWOOLE_IPC_", "PROCPOOL_IPC_"),
+];
+
+/// A core message in C's terms.
+pub(crate) fn in_c_terms(message: &str) -> String {
+    C_TERMS
+        .iter()
+        .fold(message.to_owned(), |text, (core, c)| text.replace(core, c))
 }
 
 impl From<Error> for FfiError {
@@ -141,28 +159,30 @@ impl From<Error> for FfiError {
             Error::QueueGone => PROCPOOL_ERR_QUEUE_GONE,
             _ => PROCPOOL_ERR_STATE,
         };
-        // The core's messages name Swoole's terms where C has its own.
         let message = match error {
             Error::InvalidWorkerId { id, worker_num } => {
-                format!("worker id {id} is out of range (the pool has {worker_num} workers)")
+                format!(
+                    "worker id {id} is out of range (the pool's workers are 0 .. {})",
+                    worker_num.saturating_sub(1)
+                )
             }
             Error::MissingCallback { mode, event } => {
                 let alternative = match mode {
-                    IpcMode::MsgQueue => " (or a WorkerStart callback that calls procpool_pop)",
-                    IpcMode::UnixSock => " (or a WorkerStart callback that reads its own end, procpool_pipe_fd)",
+                    IpcMode::MsgQueue => " (or a WorkerStart callback that calls procpool_queue_pop)",
+                    IpcMode::UnixSock => " (or a WorkerStart callback that reads its own end, procpool_worker_pipe_fd)",
                     _ => "",
                 };
                 format!(
-                    "a {} pool needs a {} callback{alternative}: register one with {}() before procpool_pool_start()",
+                    "a {} pool needs a {} callback{alternative}: register one with {} before procpool_pool_start",
                     mode_name(mode),
                     event.name(),
                     registration(event)
                 )
             }
             Error::NotListening => {
-                "a PROCPOOL_IPC_SOCKET pool must procpool_pool_listen() before procpool_pool_start()".into()
+                "a PROCPOOL_IPC_SOCKET pool must call procpool_pool_listen before procpool_pool_start".into()
             }
-            other => other.to_string().replace("SWOOLE_IPC_", "PROCPOOL_IPC_"),
+            other => in_c_terms(&other.to_string()),
         };
         FfiError::new(code, message)
     }
@@ -170,30 +190,119 @@ impl From<Error> for FfiError {
 
 pub type FfiResult<T = ()> = Result<T, FfiError>;
 
+/// A core error, its message prefixed with the name of the C function that met it.
+pub(crate) fn named(what: &str, error: Error) -> FfiError {
+    let error = FfiError::from(error);
+    FfiError::new(error.code, format!("{what}: {}", error.message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every `#define PROCPOOL_OK` / `PROCPOOL_ERR_*` of the header has its number and name here,
+    /// and nothing else does.
     #[test]
-    fn numbers_are_stable() {
-        for (i, code) in ALL_CODES.into_iter().enumerate() {
-            assert_eq!(code as i32, i as i32);
-            assert_eq!(procpool_result::from_raw(i as i32), Some(code));
-            assert!(code.name().to_str().unwrap().starts_with("PROCPOOL_"));
+    fn names_match_the_header() {
+        let header = include_str!("../../include/procpool.h");
+        let mut seen = 0;
+        for line in header.lines() {
+            let mut words = line.split_whitespace();
+            let (Some("#define"), Some(name), Some(value)) = (words.next(), words.next(), words.next()) else {
+                continue;
+            };
+            if name != "PROCPOOL_OK" && !name.starts_with("PROCPOOL_ERR_") {
+                continue;
+            }
+            let code: procpool_result = value.parse().unwrap_or_else(|_| panic!("{line}"));
+            assert_eq!(super::name(code).map(CStr::to_bytes), Some(name.as_bytes()), "{line}");
+            seen += 1;
         }
-        assert_eq!(procpool_result::from_raw(ALL_CODES.len() as i32), None);
-        assert_eq!(procpool_result::from_raw(-1), None);
+        assert_eq!(seen, NAMES.len(), "the header and NAMES list different codes");
+        assert_eq!(super::name(NAMES.len() as i32), None);
+        assert_eq!(super::name(-1), None);
+        assert_eq!(super::name(i32::MIN), None);
     }
 
     #[test]
     fn core_errors_map_to_codes() {
         assert_eq!(FfiError::from(Error::AlreadyRunning).code, PROCPOOL_ERR_ALREADY_RUNNING);
         assert_eq!(FfiError::from(Error::AlreadyStarted).code, PROCPOOL_ERR_STATE);
+        assert_eq!(FfiError::from(Error::QueueGone).code, PROCPOOL_ERR_QUEUE_GONE);
+        assert_eq!(
+            FfiError::from(Error::WouldBlock("x".into())).code,
+            PROCPOOL_ERR_WOULD_BLOCK
+        );
         let sys = FfiError::from(Error::System {
             what: "fork".into(),
             source: std::io::Error::from_raw_os_error(libc::EAGAIN),
         });
         assert_eq!(sys.code, PROCPOOL_ERR_SYSTEM);
         assert!(sys.message.starts_with("fork: "), "{}", sys.message);
+    }
+
+    /// Swoole's names (constants, PHP methods and settings) never reach a C program. A name followed by
+    /// "()" is only allowed when it is a procpool_* function.
+    fn assert_c_terms(message: &str) {
+        for swoole in [
+            "SWOOLE",
+            "onMessage",
+            "onWorker",
+            "sendMessage",
+            "=>",
+            "enable_message_bus",
+        ] {
+            assert!(!message.contains(swoole), "{swoole:?} in {message:?}");
+        }
+        let mut rest = message;
+        while let Some(at) = rest.find("()") {
+            let word_start = rest[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            assert!(
+                rest[word_start..at].starts_with("procpool_"),
+                "{:?} in {message:?}",
+                &rest[word_start..at + 2]
+            );
+            rest = &rest[at + 2..];
+        }
+    }
+
+    #[test]
+    fn core_messages_in_c_terms() {
+        let mut errors = vec![
+            IpcMode::from_raw(9).unwrap_err(),
+            Error::NotListening,
+            Error::AlreadyStarted,
+            Error::MissingCallback {
+                mode: IpcMode::UnixSock,
+                event: Event::Message,
+            },
+            Error::MissingCallback {
+                mode: IpcMode::MsgQueue,
+                event: Event::Message,
+            },
+            Error::MissingCallback {
+                mode: IpcMode::None,
+                event: Event::WorkerStart,
+            },
+            Error::InvalidWorkerId { id: 7, worker_num: 2 },
+            Error::InvalidArgument(
+                "a message of 300000 bytes does not fit in one datagram; set 'enable_message_bus' => true to send messages of any size".into(),
+            ),
+            Error::WrongState("raw datagrams are disabled while enable_message_bus is on; use sendMessage()".into()),
+            Error::WrongState("no SWOOLE_IPC_MSGQUEUE pool is running".into()),
+            Error::InvalidArgument(
+                "the message queue of key 0x1 (id 2) is owned by uid 3: whoever can write to it chooses what the workers run on; \
+                 a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)"
+                    .into(),
+            ),
+        ];
+        // The real texts of the core, where they can be had without a running pool.
+        let mut none_pool = procpool::Pool::new(procpool::PoolConfig::new(1, IpcMode::None)).unwrap();
+        errors.push(none_pool.listen("127.0.0.1", 0, 0).map(|_| ()).unwrap_err());
+        for error in errors {
+            assert_c_terms(&FfiError::from(error).message);
+        }
     }
 }

@@ -1,15 +1,15 @@
-//! PROCPOOL_IPC_UNIXSOCK from C: the message-bus setting, `procpool_send_message` and
-//! `procpool_pipe_fd`, over the core's `Context`.
+//! PROCPOOL_IPC_UNIXSOCK from C: the message-bus setting, `procpool_message_send` and
+//! `procpool_worker_pipe_fd`, over the core's `Context`.
 
 use procpool::{Context, IpcMode, Role};
 
 use crate::panic::guard;
 use crate::pool::{configure, procpool_pool};
 use crate::ptr::write_out;
-use crate::result::{procpool_result, FfiError, FfiResult};
+use crate::result::{mode_name, named, procpool_result, FfiError, FfiResult};
 
 /// PROCPOOL_IPC_UNIXSOCK: turns the message bus on or off (Swoole's `enable_message_bus`; default
-/// off). Off: one `procpool_send_message` is one datagram, at most `max_package_size` bytes of it
+/// off). Off: one `procpool_message_send` is one datagram, at most `max_package_size` bytes of it
 /// reach the Message callback (the rest is cut off), and a message longer than a datagram can be
 /// (about 200 KiB) is refused. On: messages of any size are split into chunks and reassembled whole
 /// before the Message callback runs; chunks of several senders never mix; a partial message whose
@@ -24,7 +24,7 @@ pub extern "C" fn procpool_pool_set_message_bus(pool: *mut procpool_pool, enable
             if config.ipc_mode != IpcMode::UnixSock {
                 return Err(FfiError::state(format!(
                     "procpool_pool_set_message_bus: only for a PROCPOOL_IPC_UNIXSOCK pool (this one is {})",
-                    config.ipc_mode.name()
+                    mode_name(config.ipc_mode)
                 )));
             }
             config.enable_message_bus = enabled;
@@ -40,12 +40,6 @@ fn running_unixsock(what: &str) -> FfiResult {
         )));
     }
     Ok(())
-}
-
-/// A core error, its message prefixed with the C function's name.
-fn named(what: &str, error: procpool::Error) -> FfiError {
-    let error = FfiError::from(error);
-    FfiError::new(error.code, format!("{what}: {}", error.message))
 }
 
 /// PROCPOOL_IPC_UNIXSOCK, in the manager (Start callback included) or any worker: sends `len` bytes at
@@ -67,9 +61,9 @@ fn named(what: &str, error: procpool::Error) -> FfiError {
 ///
 /// Ownership: `data` is borrowed for the duration of the call; the bytes are copied.
 #[no_mangle]
-pub extern "C" fn procpool_send_message(data: *const u8, len: usize, dst_worker_id: u32) -> procpool_result {
+pub extern "C" fn procpool_message_send(data: *const u8, len: usize, dst_worker_id: u32) -> procpool_result {
     guard(|| {
-        let what = "procpool_send_message";
+        let what = "procpool_message_send";
         if data.is_null() && len > 0 {
             return Err(FfiError::null("data"));
         }
@@ -88,7 +82,7 @@ pub extern "C" fn procpool_send_message(data: *const u8, len: usize, dst_worker_
 /// PROCPOOL_IPC_UNIXSOCK: writes to `*fd_out` this process's end of worker `worker_id`'s datagram
 /// socketpair: in worker `worker_id` itself its receive end (recv(2) on it reads what is sent to this
 /// worker), everywhere else the send end (send(2) on it reaches worker `worker_id`). Do not close it.
-/// With the message bus on, raw datagrams must not be mixed with `procpool_send_message`; without a
+/// With the message bus on, raw datagrams must not be mixed with `procpool_message_send`; without a
 /// Message callback (a pool with only WorkerStart), WorkerStart may read its own end itself.
 ///
 /// Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` if no PROCPOOL_IPC_UNIXSOCK pool runs in this
@@ -97,12 +91,12 @@ pub extern "C" fn procpool_send_message(data: *const u8, len: usize, dst_worker_
 ///
 /// Ownership: the fd stays procpool's; it is valid until the pool ends (in a worker: its life).
 #[no_mangle]
-pub extern "C" fn procpool_pipe_fd(worker_id: u32, fd_out: *mut i32) -> procpool_result {
+pub extern "C" fn procpool_worker_pipe_fd(worker_id: u32, fd_out: *mut i32) -> procpool_result {
     guard(|| {
         if fd_out.is_null() {
             return Err(FfiError::null("fd_out"));
         }
-        let what = "procpool_pipe_fd";
+        let what = "procpool_worker_pipe_fd";
         running_unixsock(what)?;
         Context
             .worker_id_in_range(i64::from(worker_id))

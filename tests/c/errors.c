@@ -13,25 +13,28 @@
 static procpool_pool *the_pool;   /* the pool being run, for the checks made inside its callbacks */
 static int *worker_runs;          /* shared: WorkerStart runs */
 
-static void noop_pool(void *userdata)
+static int noop_pool(void *userdata)
 {
     (void)userdata;
+    return 0;
 }
 
-static void noop_worker(void *userdata, uint32_t id)
+static int noop_worker(void *userdata, uint32_t id)
 {
     (void)userdata;
     (void)id;
+    return 0;
 }
 
 static void check_outside_pool(const char *when)
 {
     char name[128];
     int32_t value = 77;
+    uint32_t id = 77;
     snprintf(name, sizeof name, "%s_worker_id_null", when);
     check_result(name, procpool_worker_id(NULL), PROCPOOL_ERR_NULL, "id_out");
     snprintf(name, sizeof name, "%s_worker_id_state", when);
-    check_result(name, procpool_worker_id(&value), PROCPOOL_ERR_STATE, "not a worker");
+    check_result(name, procpool_worker_id(&id), PROCPOOL_ERR_STATE, "not a worker");
     snprintf(name, sizeof name, "%s_master_pid_state", when);
     check_result(name, procpool_master_pid(&value), PROCPOOL_ERR_STATE, "no pool is running");
     snprintf(name, sizeof name, "%s_master_pid_null", when);
@@ -41,17 +44,17 @@ static void check_outside_pool(const char *when)
     snprintf(name, sizeof name, "%s_worker_pid_null", when);
     check_result(name, procpool_worker_pid(0, NULL), PROCPOOL_ERR_NULL, "pid_out");
     snprintf(name, sizeof name, "%s_shutdown_state", when);
-    check_result(name, procpool_shutdown(), PROCPOOL_ERR_STATE, "not running");
+    check_result(name, procpool_manager_shutdown(), PROCPOOL_ERR_STATE, "not running");
     snprintf(name, sizeof name, "%s_detach_state", when);
-    check_result(name, procpool_detach(), PROCPOOL_ERR_STATE, "not a worker");
+    check_result(name, procpool_worker_detach(), PROCPOOL_ERR_STATE, "not a worker");
     snprintf(name, sizeof name, "%s_stop_state", when);
-    check_result(name, procpool_stop(), PROCPOOL_ERR_STATE, "not a worker");
+    check_result(name, procpool_worker_stop(), PROCPOOL_ERR_STATE, "not a worker");
     snprintf(name, sizeof name, "%s_out_params_untouched", when);
-    check(name, value == 77);
+    check(name, value == 77 && id == 77);
 }
 
 /* In the manager, while the pool runs (before any worker is forked). */
-static void on_start(void *userdata)
+static int on_start(void *userdata)
 {
     (void)userdata;
     int32_t value = 77;
@@ -73,15 +76,17 @@ static void on_start(void *userdata)
                  "already running");
     procpool_pool_free(second);
 
-    check_result("manager_worker_id_state", procpool_worker_id(&value), PROCPOOL_ERR_STATE, "not a worker");
-    check_result("manager_detach_state", procpool_detach(), PROCPOOL_ERR_STATE, "not a worker");
+    uint32_t id = 77;
+    check_result("manager_worker_id_state", procpool_worker_id(&id), PROCPOOL_ERR_STATE, "not a worker");
+    check_result("manager_detach_state", procpool_worker_detach(), PROCPOOL_ERR_STATE, "not a worker");
     check_result("manager_worker_pid_out_of_range", procpool_worker_pid(1, &value), PROCPOOL_ERR_INVALID_ARGUMENT,
                  "out of range");
     check_result("manager_master_pid_ok", procpool_master_pid(&value), PROCPOOL_OK, NULL);
     check("manager_master_pid_is_self", value == getpid());
+    return 0;
 }
 
-static void on_worker_start(void *userdata, uint32_t id)
+static int on_worker_start(void *userdata, uint32_t id)
 {
     (void)userdata;
     (void)id;
@@ -100,11 +105,12 @@ static void on_worker_start(void *userdata, uint32_t id)
     int32_t value = 77;
     check_result("worker_worker_pid_out_of_range", procpool_worker_pid(3, &value), PROCPOOL_ERR_INVALID_ARGUMENT,
                  "out of range");
-    check_result("worker_stop_ok", procpool_stop(), PROCPOOL_OK, NULL);
-    check_result("worker_detach_ok", procpool_detach(), PROCPOOL_OK, NULL);
-    check_result("worker_detach_twice_state", procpool_detach(), PROCPOOL_ERR_STATE, "already detached");
-    check_result("worker_shutdown_ok", procpool_shutdown(), PROCPOOL_OK, NULL);
+    check_result("worker_stop_ok", procpool_worker_stop(), PROCPOOL_OK, NULL);
+    check_result("worker_detach_ok", procpool_worker_detach(), PROCPOOL_OK, NULL);
+    check_result("worker_detach_twice_state", procpool_worker_detach(), PROCPOOL_ERR_STATE, "already detached");
+    check_result("worker_shutdown_ok", procpool_manager_shutdown(), PROCPOOL_OK, NULL);
     check("worker_out_params_untouched", value == 77);
+    return 0;
 }
 
 int main(void)
@@ -117,14 +123,50 @@ int main(void)
 
     /* Library facts. */
     check("version_non_empty", procpool_version() != NULL && procpool_version()[0] != '\0');
+    {
+        char header_version[64];
+        snprintf(header_version, sizeof header_version, "%d.%d.%d", PROCPOOL_VERSION_MAJOR, PROCPOOL_VERSION_MINOR,
+                 PROCPOOL_VERSION_PATCH);
+        printf("  header %s, library %s, ABI %u/%u\n", header_version, procpool_version(),
+               (unsigned)PROCPOOL_ABI_VERSION, (unsigned)procpool_abi_version());
+        check("version_macros_match_library", strcmp(header_version, procpool_version()) == 0);
+    }
+    check("abi_version_matches_header", procpool_abi_version() == PROCPOOL_ABI_VERSION && PROCPOOL_ABI_VERSION >= 1);
+    check("fixed_width_typedefs", sizeof(procpool_result) == 4 && sizeof(procpool_ipc_mode) == 4 &&
+                                      sizeof(procpool_log_level) == 4 && (procpool_result)-1 < 0);
     check("result_name_known", strcmp(procpool_result_name(PROCPOOL_ERR_STATE), "PROCPOOL_ERR_STATE") == 0 &&
                                    strcmp(procpool_result_name(PROCPOOL_OK), "PROCPOOL_OK") == 0);
     check("result_name_unknown", strcmp(procpool_result_name(99), "PROCPOOL_UNKNOWN") == 0 &&
-                                     strcmp(procpool_result_name(-1), "PROCPOOL_UNKNOWN") == 0);
+                                     strcmp(procpool_result_name(11), "PROCPOOL_UNKNOWN") == 0 &&
+                                     strcmp(procpool_result_name(-1), "PROCPOOL_UNKNOWN") == 0 &&
+                                     strcmp(procpool_result_name(INT32_MIN), "PROCPOOL_UNKNOWN") == 0);
     check("result_numbers_stable", PROCPOOL_OK == 0 && PROCPOOL_ERR_NULL == 1 && PROCPOOL_ERR_INVALID_ARGUMENT == 2 &&
                                        PROCPOOL_ERR_STATE == 3 && PROCPOOL_ERR_ALREADY_RUNNING == 4 &&
                                        PROCPOOL_ERR_NOT_SUPPORTED == 5 && PROCPOOL_ERR_SYSTEM == 6 &&
-                                       PROCPOOL_ERR_PANIC == 7);
+                                       PROCPOOL_ERR_PANIC == 7 && PROCPOOL_ERR_INTERRUPTED == 8 &&
+                                       PROCPOOL_ERR_WOULD_BLOCK == 9 && PROCPOOL_ERR_QUEUE_GONE == 10);
+    {
+        static const struct {
+            procpool_result code;
+            const char *name;
+        } codes[] = {
+            { PROCPOOL_OK, "PROCPOOL_OK" },
+            { PROCPOOL_ERR_NULL, "PROCPOOL_ERR_NULL" },
+            { PROCPOOL_ERR_INVALID_ARGUMENT, "PROCPOOL_ERR_INVALID_ARGUMENT" },
+            { PROCPOOL_ERR_STATE, "PROCPOOL_ERR_STATE" },
+            { PROCPOOL_ERR_ALREADY_RUNNING, "PROCPOOL_ERR_ALREADY_RUNNING" },
+            { PROCPOOL_ERR_NOT_SUPPORTED, "PROCPOOL_ERR_NOT_SUPPORTED" },
+            { PROCPOOL_ERR_SYSTEM, "PROCPOOL_ERR_SYSTEM" },
+            { PROCPOOL_ERR_PANIC, "PROCPOOL_ERR_PANIC" },
+            { PROCPOOL_ERR_INTERRUPTED, "PROCPOOL_ERR_INTERRUPTED" },
+            { PROCPOOL_ERR_WOULD_BLOCK, "PROCPOOL_ERR_WOULD_BLOCK" },
+            { PROCPOOL_ERR_QUEUE_GONE, "PROCPOOL_ERR_QUEUE_GONE" },
+        };
+        int named = 1;
+        for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+            named = named && strcmp(procpool_result_name(codes[i].code), codes[i].name) == 0;
+        check("result_name_of_every_code", named);
+    }
 
     /* procpool_pool_new. */
     procpool_pool *sentinel = (procpool_pool *)&sentinel, *pool = sentinel;

@@ -48,10 +48,11 @@ static int next_seq(struct facts *f)
     return __atomic_add_fetch(&f->seq, 1, __ATOMIC_SEQ_CST);
 }
 
-static void on_start(void *userdata)
+static int on_start(void *userdata)
 {
     struct facts *f = userdata;
-    int32_t id = 12345, master = 0;
+    uint32_t id = 12345;
+    int32_t master = 0;
     f->start_calls++;
     f->start_seq = next_seq(f);
     /* In the manager: a master pid (ours), but no worker id. */
@@ -60,17 +61,19 @@ static void on_start(void *userdata)
     if (procpool_worker_id(&id) != PROCPOOL_ERR_STATE || id != 12345)
         f->worker_context_bad++;
     printf("event start manager=%d\n", (int)getpid());
+    return 0;
 }
 
-static void on_shutdown(void *userdata)
+static int on_shutdown(void *userdata)
 {
     struct facts *f = userdata;
     f->shutdown_calls++;
     f->shutdown_seq = next_seq(f);
     printf("event shutdown\n");
+    return 0;
 }
 
-static void on_worker_start(void *userdata, uint32_t id)
+static int on_worker_start(void *userdata, uint32_t id)
 {
     struct facts *f = userdata;
     int run = __atomic_fetch_add(&f->starts[id], 1, __ATOMIC_SEQ_CST);
@@ -82,8 +85,9 @@ static void on_worker_start(void *userdata, uint32_t id)
     printf("event worker_start id=%u run=%d pid=%d\n", id, run, (int)getpid());
 
     /* The context functions answer for this process. */
-    int32_t wid = -1, master = -1, pid = -1;
-    if (procpool_worker_id(&wid) != PROCPOOL_OK || wid != (int32_t)id)
+    uint32_t wid = 12345;
+    int32_t master = -1, pid = -1;
+    if (procpool_worker_id(&wid) != PROCPOOL_OK || wid != id)
         __atomic_add_fetch(&f->worker_context_bad, 1, __ATOMIC_SEQ_CST);
     if (procpool_master_pid(&master) != PROCPOOL_OK || master != getppid())
         __atomic_add_fetch(&f->worker_context_bad, 1, __ATOMIC_SEQ_CST);
@@ -91,7 +95,7 @@ static void on_worker_start(void *userdata, uint32_t id)
         __atomic_add_fetch(&f->worker_context_bad, 1, __ATOMIC_SEQ_CST);
 
     if (id == 0 && run == 0)
-        return; /* IPC_NONE: returning ends the worker; WorkerStop runs, a replacement is forked */
+        return 0; /* IPC_NONE: returning ends the worker; WorkerStop runs, a replacement is forked */
     if (id == 0 && run == 1) {
         /* Kill worker 1's first process once it is up; then wait for the shutdown's SIGTERM. */
         for (int i = 0; i < 1000 && __atomic_load_n(&f->pids[1][0], __ATOMIC_SEQ_CST) == 0; i++)
@@ -115,19 +119,20 @@ static void on_worker_start(void *userdata, uint32_t id)
         kill(master, SIGTERM);
         for (int i = 0; i < 1000 && !term_seen; i++)
             sleep_ms(10);
-        return; /* WorkerStop runs */
+        return 0; /* WorkerStop runs */
     }
     /* Worker 1's first run, or anything unexpected: sleep until killed. */
     for (;;)
         pause();
 }
 
-static void on_worker_stop(void *userdata, uint32_t id)
+static int on_worker_stop(void *userdata, uint32_t id)
 {
     struct facts *f = userdata;
     __atomic_add_fetch(&f->stops[id], 1, __ATOMIC_SEQ_CST);
     f->stop_pid[id] = getpid();
     printf("event worker_stop id=%u pid=%d\n", id, (int)getpid());
+    return 0;
 }
 
 int main(void)

@@ -1,17 +1,19 @@
 /* PROCPOOL_IPC_MSGQUEUE from C, end to end, checking its own facts:
- *   - the API's errors: procpool_push/procpool_pop outside a worker, NULL arguments, the msgqueue
- *     settings on a non-MSGQUEUE pool, a key that does not fit in key_t, permissions above 0777,
- *     starting a MSGQUEUE pool with neither a Message nor a WorkerStart callback;
+ *   - the API's errors: procpool_queue_push/procpool_queue_pop outside a worker, NULL arguments, the
+ *     msgqueue settings on a non-MSGQUEUE pool, a key that does not fit in key_t, permissions above
+ *     0777, starting a MSGQUEUE pool with neither a Message nor a WorkerStart callback;
  *   - a 2-worker pool with a Message callback on a keyed queue: 200 messages are queued by this
  *     program before procpool_pool_start, 200 more are sent by a double-forked producer (not the
  *     manager's child) once the pool runs; each is handled exactly once, then a worker calls
- *     procpool_shutdown; the keyed queue is still there afterwards (and is then removed here);
+ *     procpool_manager_shutdown; the keyed queue is still there afterwards (and is then removed
+ *     here);
  *   - a 2-worker pool on a private queue (key 0) with no Message callback: worker 0 pushes 20
- *     messages with procpool_push and both workers take them with procpool_pop into a 16-byte buffer
- *     (each message is 40 bytes: cut to 16); every message is popped exactly once; SIGTERM at
- *     shutdown makes procpool_pop return PROCPOOL_ERR_INTERRUPTED; procpool_push refuses a message
- *     above PROCPOOL_MSGQUEUE_MAX_MESSAGE (and one above the system's msgmax with
- *     PROCPOOL_ERR_SYSTEM); the queue is created with mode 0600 and removed when the pool ends.
+ *     messages with procpool_queue_push and both workers take them with procpool_queue_pop into a
+ *     16-byte buffer (each message is 40 bytes: cut to 16); every message is popped exactly once;
+ *     SIGTERM at shutdown makes procpool_queue_pop return PROCPOOL_ERR_INTERRUPTED;
+ *     procpool_queue_push refuses a message above PROCPOOL_MSGQUEUE_MAX_MESSAGE (and one above the
+ *     system's msgmax with PROCPOOL_ERR_SYSTEM); the queue is created with mode 0600 and removed
+ *     when the pool ends.
  * Facts are printed as "check ..." lines (stable); other lines are for humans. Every check on what
  * workers saw is made by the main program after procpool_pool_start returned, from shared memory. */
 #define _GNU_SOURCE
@@ -75,21 +77,23 @@ static int send_text(int qid, long mtype, const char *text)
 
 /* ---- the Message pool ---- */
 
-static void on_worker_start(void *userdata, uint32_t id)
+static int on_worker_start(void *userdata, uint32_t id)
 {
     (void)userdata;
     (void)id;
     __atomic_add_fetch(&sh->starts, 1, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
-static void on_worker_stop(void *userdata, uint32_t id)
+static int on_worker_stop(void *userdata, uint32_t id)
 {
     (void)userdata;
     (void)id;
     __atomic_add_fetch(&sh->stops, 1, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
-static void on_message(void *userdata, const uint8_t *data, size_t len)
+static int on_message(void *userdata, const uint8_t *data, size_t len)
 {
     (void)userdata;
     char text[16] = { 0 };
@@ -101,14 +105,15 @@ static void on_message(void *userdata, const uint8_t *data, size_t len)
     }
     if (index < 0 || index >= TOTAL) {
         __atomic_add_fetch(&sh->bad_messages, 1, __ATOMIC_SEQ_CST);
-        return;
+        return 0;
     }
-    /* procpool_write is for SOCKET requests only. */
-    if (procpool_write(data, len) == PROCPOOL_ERR_STATE)
+    /* procpool_request_write is for SOCKET requests only. */
+    if (procpool_request_write(data, len) == PROCPOOL_ERR_STATE)
         __atomic_store_n(&sh->write_state, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&sh->handled[index], 1, __ATOMIC_SEQ_CST);
     if (__atomic_add_fetch(&sh->total_handled, 1, __ATOMIC_SEQ_CST) == TOTAL)
-        procpool_shutdown();
+        procpool_manager_shutdown();
+    return 0;
 }
 
 /* The producer: forked twice so that it is not the manager's child; sends m200 .. m399. */
@@ -203,18 +208,18 @@ static void find_own_queue(void)
     fclose(f);
 }
 
-static void pop_worker_start(void *userdata, uint32_t id)
+static int pop_worker_start(void *userdata, uint32_t id)
 {
     (void)userdata;
     if (id == 0 && __atomic_exchange_n(&sh->pushed_flag, 1, __ATOMIC_SEQ_CST) == 0) {
         static uint8_t big[PROCPOOL_MSGQUEUE_MAX_MESSAGE + 1];
-        sh->push_too_big = procpool_push(big, sizeof big);
+        sh->push_too_big = procpool_queue_push(big, sizeof big);
         if (sh->msgmax > 0 && sh->msgmax < PROCPOOL_MSGQUEUE_MAX_MESSAGE)
-            sh->push_over_msgmax = procpool_push(big, (size_t)sh->msgmax + 1);
+            sh->push_over_msgmax = procpool_queue_push(big, (size_t)sh->msgmax + 1);
         for (int i = 0; i < PUSHED; i++) {
             char text[PUSH_LEN + 1];
             snprintf(text, sizeof text, "p%03d-%035d", i, 0);
-            if (procpool_push((const uint8_t *)text, PUSH_LEN) != PROCPOOL_OK)
+            if (procpool_queue_push((const uint8_t *)text, PUSH_LEN) != PROCPOOL_OK)
                 __atomic_add_fetch(&sh->push_errors, 1, __ATOMIC_SEQ_CST);
         }
         find_own_queue();
@@ -222,14 +227,14 @@ static void pop_worker_start(void *userdata, uint32_t id)
     for (;;) {
         uint8_t buf[POP_CAP];
         size_t len = 12345;
-        procpool_result rc = procpool_pop(buf, sizeof buf, &len);
+        procpool_result rc = procpool_queue_pop(buf, sizeof buf, &len);
         if (rc == PROCPOOL_ERR_INTERRUPTED) {
             __atomic_add_fetch(&sh->pop_interrupted, 1, __ATOMIC_SEQ_CST);
-            return;
+            return 0;
         }
         if (rc != PROCPOOL_OK) {
             __atomic_add_fetch(&sh->pop_other_error, 1, __ATOMIC_SEQ_CST);
-            return;
+            return 0;
         }
         int index = -1;
         if (len == POP_CAP && buf[0] == 'p' && buf[4] == '-')
@@ -240,8 +245,9 @@ static void pop_worker_start(void *userdata, uint32_t id)
         }
         __atomic_add_fetch(&sh->popped[index], 1, __ATOMIC_SEQ_CST);
         if (__atomic_add_fetch(&sh->pop_total, 1, __ATOMIC_SEQ_CST) == PUSHED)
-            procpool_shutdown();
+            procpool_manager_shutdown();
     }
+    return 0;
 }
 
 static void pop_pool(void)
@@ -283,10 +289,10 @@ static void errors(void)
 {
     uint8_t buf[8];
     size_t len = 0;
-    check_result("push_outside_worker", procpool_push((const uint8_t *)"x", 1), PROCPOOL_ERR_STATE, "worker");
-    check_result("pop_outside_worker", procpool_pop(buf, sizeof buf, &len), PROCPOOL_ERR_STATE, "worker");
-    check_result("pop_null_len_out", procpool_pop(buf, sizeof buf, NULL), PROCPOOL_ERR_NULL, "len_out");
-    check_result("pop_null_buf", procpool_pop(NULL, 8, &len), PROCPOOL_ERR_NULL, "buf");
+    check_result("push_outside_worker", procpool_queue_push((const uint8_t *)"x", 1), PROCPOOL_ERR_STATE, "worker");
+    check_result("pop_outside_worker", procpool_queue_pop(buf, sizeof buf, &len), PROCPOOL_ERR_STATE, "worker");
+    check_result("pop_null_len_out", procpool_queue_pop(buf, sizeof buf, NULL), PROCPOOL_ERR_NULL, "len_out");
+    check_result("pop_null_buf", procpool_queue_pop(NULL, 8, &len), PROCPOOL_ERR_NULL, "buf");
     check("interrupted_code_name", PROCPOOL_ERR_INTERRUPTED == 8 &&
                                        strcmp(procpool_result_name(8), "PROCPOOL_ERR_INTERRUPTED") == 0);
 

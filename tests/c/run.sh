@@ -2,10 +2,12 @@
 # The C ABI tests: builds libprocpool (cargo build -p procpool-ffi), compiles the C programs of
 # tests/c against include/procpool.h — linked dynamically (with an rpath) and once statically against
 # libprocpool.a — runs each under a timeout, and compares their "check" lines with tests/c/*.expected.
-# Also checks that the header compiles as strict C99 and as C++, runs examples/c/hello_pool.c
-# through a SIGTERM shutdown, runs examples/c/socket_echo_server.c on TCP port 0 with one
-# request (sent through bash's /dev/tcp) before a SIGTERM, and runs examples/c/msgqueue_worker.c on a
-# fresh System V key fed 1000 messages by tests/c/msgsend.c before a SIGTERM (the queue is removed).
+# Also checks that the header compiles as strict C99, as C++, and with -fshort-enums (its typedefs keep
+# their 4 bytes), and that the error messages the tests printed use C's names (not Swoole's); runs
+# examples/c/hello_pool.c through a SIGTERM shutdown, runs examples/c/socket_echo_server.c on TCP
+# port 0 with one request (sent through bash's /dev/tcp) before a SIGTERM, and runs
+# examples/c/msgqueue_worker.c on a fresh System V key fed 1000 messages by tests/c/msgsend.c before
+# a SIGTERM (the queue is removed).
 #
 # usage: tests/c/run.sh            (from anywhere; CC, CXX and CARGO may be overridden)
 set -u
@@ -45,10 +47,32 @@ if "$CC" -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -x c -I "$ROOT/i
 else
     cat "$OUT/header-c99.err"; fail "header compiles as C99 (-pedantic)"
 fi
+# The result, IPC mode and log level types are int32_t typedefs, not enums: -fshort-enums (which makes
+# enums as small as their values allow) must not change their size. Also the documented ABI check.
+if "$CC" -std=c11 -pedantic -fshort-enums -Wall -Wextra -Werror -fsyntax-only -x c -I "$ROOT/include" - \
+        2>"$OUT/header-short-enums.err" <<'EOF'
+#include "procpool.h"
+_Static_assert(sizeof(procpool_result) == 4, "procpool_result must be 4 bytes");
+_Static_assert(sizeof(procpool_ipc_mode) == 4, "procpool_ipc_mode must be 4 bytes");
+_Static_assert(sizeof(procpool_log_level) == 4, "procpool_log_level must be 4 bytes");
+_Static_assert(PROCPOOL_OK == 0 && PROCPOOL_ERR_QUEUE_GONE == 10, "result codes");
+int abi_ok(void) { return procpool_abi_version() == PROCPOOL_ABI_VERSION; }
+EOF
+then
+    pass "header with -fshort-enums: procpool_result and the other typedefs are 4 bytes"
+else
+    cat "$OUT/header-short-enums.err"; fail "header with -fshort-enums: procpool_result and the other typedefs are 4 bytes"
+fi
 if command -v "$CXX" >/dev/null 2>&1; then
     if "$CXX" -Wall -Wextra -Werror -fsyntax-only -x c++ -I "$ROOT/include" - \
             <<<'#include "procpool.h"
-int main() { procpool_pool *p = nullptr; return procpool_pool_new(1, PROCPOOL_IPC_NONE, &p); }' \
+static int ws(void *, uint32_t) { return 0; }
+int main() {
+    if (procpool_abi_version() != PROCPOOL_ABI_VERSION) return 1;
+    procpool_pool *p = nullptr;
+    procpool_result rc = procpool_pool_new(1, PROCPOOL_IPC_NONE, &p);
+    return rc == PROCPOOL_OK ? procpool_pool_on_worker_start(p, ws, nullptr) : rc;
+}' \
             2>"$OUT/header-cxx.err"; then
         pass "header compiles as C++"
     else
@@ -91,12 +115,29 @@ run_checked() {
     fi
 }
 
-for program in lifecycle errors socket_echo msgqueue unixsock; do
+for program in lifecycle errors socket_echo msgqueue unixsock callbacks; do
     run_checked "$program" dynamic
 done
-for program in lifecycle errors socket_echo msgqueue unixsock; do
+for program in lifecycle errors socket_echo msgqueue unixsock callbacks; do
     run_checked "$program" static
 done
+
+# The error messages the programs printed ("  message: ..." after a check) name C's functions and
+# constants: no SWOOLE_* constant, PHP method (onMessage, sendMessage(), listen()...) or PHP setting.
+c_terms() {
+    local messages bad
+    messages="$(cat "$OUT"/*-dynamic.out "$OUT"/*-static.out 2>/dev/null | grep -c '^  message: ')"
+    bad="$(cat "$OUT"/*-dynamic.out "$OUT"/*-static.out 2>/dev/null | grep '^  message: ' \
+        | grep -E 'SWOOLE|onMessage|onWorker|sendMessage|=>|enable_message_bus|(^|[^A-Za-z0-9_])[a-z][A-Za-z0-9]*\(\)' \
+        | sort -u)"
+    if [ "$messages" -ge 100 ] && [ -z "$bad" ]; then
+        pass "error messages use C names ($messages messages)"
+    else
+        echo "---- $messages messages; with Swoole's names:"; echo "$bad"
+        fail "error messages use C names"
+    fi
+}
+c_terms
 
 # Workers that ran WorkerStop after the Shutdown event: 1 to 3 (a replacement forked just as the
 # SIGTERM arrived may die of it before installing its own handler, which is correct).

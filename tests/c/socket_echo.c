@@ -1,16 +1,16 @@
 /* PROCPOOL_IPC_SOCKET from C, end to end, checking its own facts:
  *   - the API's errors: listen on a non-SOCKET pool, NULL host, bad port, bind failures (missing
  *     directory, a live unix socket, a TCP port in use), listen_port on a unix pool, read_timeout
- *     out of range, start without a Message callback or without listen, procpool_write outside a
+ *     out of range, start without a Message callback or without listen, procpool_request_write outside a
  *     request or with bad arguments, listen / on_message after start;
  *   - then a 2-worker SOCKET pool, once on a unix socket in a temp dir and once on TCP 127.0.0.1
  *     port 0 (procpool_pool_listen_port), served to a client process forked (double-forked, so it
  *     is not the manager's child) before procpool_pool_start: a normal request is echoed (the reply
- *     built from three procpool_write calls), binary data byte-exact, a request of exactly
+ *     built from three procpool_request_write calls), binary data byte-exact, a request of exactly
  *     max_package_size accepted; an empty frame (N == 0), an oversize frame (N > max_package_size,
  *     and N = 4 GiB - 1, header only) and a truncated frame are closed without a reply (the oversize
  *     ones at once, without waiting for a body); a request whose callback writes nothing gets no
- *     reply, only the close; procpool_write's errors inside a request; two requests at once are
+ *     reply, only the close; procpool_request_write's errors inside a request; two requests at once are
  *     served by the two workers; a client that sends nothing is closed after read_timeout; the
  *     workers still serve afterwards. The client then SIGTERMs the manager;
  *   - procpool_pool_start returns PROCPOOL_OK, WorkerStart/WorkerStop ran once per worker, the
@@ -40,7 +40,7 @@
 /* Shared by the manager, the workers and the client (MAP_SHARED, made before start). */
 struct shared {
     int worker_starts, worker_stops, messages;
-    int write_in_worker_start_state;  /* procpool_write in WorkerStart gave PROCPOOL_ERR_STATE */
+    int write_in_worker_start_state;  /* procpool_request_write in WorkerStart gave PROCPOOL_ERR_STATE */
     int hold_started, release_hold, client_done;
 };
 
@@ -83,20 +83,22 @@ static void sleep_ms(long ms)
 
 /* ---- the pool's callbacks ---- */
 
-static void on_worker_start(void *userdata, uint32_t id)
+static int on_worker_start(void *userdata, uint32_t id)
 {
     struct shared *s = userdata;
     (void)id;
     __atomic_add_fetch(&s->worker_starts, 1, __ATOMIC_SEQ_CST);
-    if (procpool_write((const uint8_t *)"x", 1) == PROCPOOL_ERR_STATE)
+    if (procpool_request_write((const uint8_t *)"x", 1) == PROCPOOL_ERR_STATE)
         __atomic_add_fetch(&s->write_in_worker_start_state, 1, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
-static void on_worker_stop(void *userdata, uint32_t id)
+static int on_worker_stop(void *userdata, uint32_t id)
 {
     struct shared *s = userdata;
     (void)id;
     __atomic_add_fetch(&s->worker_stops, 1, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
 static int is(const uint8_t *data, size_t len, const char *text)
@@ -106,49 +108,51 @@ static int is(const uint8_t *data, size_t len, const char *text)
 
 static void reply_text(const char *text)
 {
-    procpool_write((const uint8_t *)text, strlen(text));
+    procpool_request_write((const uint8_t *)text, strlen(text));
 }
 
 static void reply_worker_id(void)
 {
-    int32_t id = -1;
+    uint32_t id = 0;
     char text[32];
     procpool_worker_id(&id);
-    snprintf(text, sizeof text, "worker=%d", (int)id);
+    snprintf(text, sizeof text, "worker=%u", (unsigned)id);
     reply_text(text);
 }
 
 /* "silent": no reply. "whoami": "worker=<id>". "hold": waits for the client's go, then "worker=<id>".
- * "errors": procpool_write's argument errors inside a request. Anything else: "re:" + the request,
+ * "errors": procpool_request_write's argument errors inside a request. Anything else: "re:" + the request,
  * written in three pieces. */
-static void on_message(void *userdata, const uint8_t *data, size_t len)
+static int on_message(void *userdata, const uint8_t *data, size_t len)
 {
     struct shared *s = userdata;
     __atomic_add_fetch(&s->messages, 1, __ATOMIC_SEQ_CST);
     if (is(data, len, "silent"))
-        return;
+        return 0;
     if (is(data, len, "whoami")) {
         reply_worker_id();
-        return;
+        return 0;
     }
     if (is(data, len, "hold")) {
         __atomic_store_n(&s->hold_started, 1, __ATOMIC_SEQ_CST);
         for (int i = 0; i < 1000 && !__atomic_load_n(&s->release_hold, __ATOMIC_SEQ_CST); i++)
             sleep_ms(10);
         reply_worker_id();
-        return;
+        return 0;
     }
     if (is(data, len, "errors")) {
-        int ok = procpool_write(NULL, 3) == PROCPOOL_ERR_NULL && procpool_write((const uint8_t *)"x", 0) == PROCPOOL_ERR_INVALID_ARGUMENT &&
-                 procpool_write(NULL, 0) == PROCPOOL_ERR_INVALID_ARGUMENT;
+        int ok = procpool_request_write(NULL, 3) == PROCPOOL_ERR_NULL &&
+                 procpool_request_write((const uint8_t *)"x", 0) == PROCPOOL_ERR_INVALID_ARGUMENT &&
+                 procpool_request_write(NULL, 0) == PROCPOOL_ERR_INVALID_ARGUMENT;
         reply_text(ok ? "errors:ok" : "errors:bad");
-        return;
+        return 0;
     }
     size_t half = len / 2;
-    procpool_write((const uint8_t *)"re:", 3);
+    procpool_request_write((const uint8_t *)"re:", 3);
     if (half > 0)
-        procpool_write(data, half);
-    procpool_write(data + half, len - half);
+        procpool_request_write(data, half);
+    procpool_request_write(data + half, len - half);
+    return 0;
 }
 
 /* ---- the client ---- */
@@ -353,7 +357,7 @@ static void client(const struct target *t, pid_t manager)
     o = request(t, "silent", 6, reply, sizeof reply, &reply_len);
     tcheck(t, "no_write_means_close_without_reply", o == CLOSED_NO_REPLY);
 
-    /* 8. procpool_write's argument errors inside a request. */
+    /* 8. procpool_request_write's argument errors inside a request. */
     o = request(t, "errors", 6, reply, sizeof reply, &reply_len);
     tcheck(t, "write_argument_errors_inside_request", reply_is(o, reply, reply_len, "errors:ok", 9));
 
@@ -434,18 +438,19 @@ static struct {
     int start_calls, listen_in_start_state, port_in_start_ok, write_in_start_state;
 } run_state;
 
-static void on_start(void *userdata)
+static int on_start(void *userdata)
 {
     (void)userdata;
     run_state.start_calls++;
     /* In the manager while the pool runs: no settings, no writes; the port is still known. */
     run_state.listen_in_start_state =
         procpool_pool_listen(run_state.pool, "127.0.0.1", 0, 0) == PROCPOOL_ERR_STATE;
-    run_state.write_in_start_state = procpool_write((const uint8_t *)"x", 1) == PROCPOOL_ERR_STATE;
+    run_state.write_in_start_state = procpool_request_write((const uint8_t *)"x", 1) == PROCPOOL_ERR_STATE;
     uint16_t port = 0;
     procpool_result rc = procpool_pool_listen_port(run_state.pool, &port);
     run_state.port_in_start_ok = run_state.t->path[0] ? rc == PROCPOOL_ERR_STATE
                                                         : rc == PROCPOOL_OK && port == run_state.t->port;
+    return 0;
 }
 
 static void run_pool(struct target *t, const char *dir)
@@ -588,19 +593,21 @@ static void api_errors(const char *dir)
     tcheck_result(t, "on_message_null_pool", procpool_pool_on_message(NULL, on_message, NULL), PROCPOOL_ERR_NULL,
                   "pool");
 
-    /* start: the Message callback is required, then listen() is. Neither failure uses the pool up. */
+    /* start: the Message callback is required, then procpool_pool_listen is. Neither failure uses the
+     * pool up. */
     tcheck_result(t, "start_listening_socket_pool_without_message_callback", procpool_pool_start(other),
                   PROCPOOL_ERR_STATE, "procpool_pool_on_message");
     tcheck_result(t, "on_message_ok", procpool_pool_on_message(sock, on_message, NULL), PROCPOOL_OK, NULL);
-    tcheck_result(t, "start_socket_pool_without_listen", procpool_pool_start(sock), PROCPOOL_ERR_STATE, "listen()");
+    tcheck_result(t, "start_socket_pool_without_listen", procpool_pool_start(sock), PROCPOOL_ERR_STATE,
+                  "procpool_pool_listen before");
     tcheck_result(t, "on_message_still_accepted_after_failed_start", procpool_pool_on_message(sock, NULL, NULL),
                   PROCPOOL_OK, NULL);
 
-    /* procpool_write outside a request. */
-    tcheck_result(t, "write_outside_pool", procpool_write((const uint8_t *)"abc", 3), PROCPOOL_ERR_STATE,
+    /* procpool_request_write outside a request. */
+    tcheck_result(t, "write_outside_pool", procpool_request_write((const uint8_t *)"abc", 3), PROCPOOL_ERR_STATE,
                   "Message callback");
-    tcheck_result(t, "write_null_data", procpool_write(NULL, 3), PROCPOOL_ERR_NULL, "data");
-    tcheck_result(t, "write_len_0", procpool_write((const uint8_t *)"abc", 0), PROCPOOL_ERR_INVALID_ARGUMENT,
+    tcheck_result(t, "write_null_data", procpool_request_write(NULL, 3), PROCPOOL_ERR_NULL, "data");
+    tcheck_result(t, "write_len_0", procpool_request_write((const uint8_t *)"abc", 0), PROCPOOL_ERR_INVALID_ARGUMENT,
                   "len is 0");
     tcheck_result(t, "on_message_on_ipc_none_pool_accepted", procpool_pool_on_message(none, on_message, NULL),
                   PROCPOOL_OK, NULL);
