@@ -59,6 +59,62 @@
 #define PROCPOOL_MSGQUEUE_MAX_MESSAGE 65536
 
 /**
+ * The layout version of `procpool_stats` and `procpool_worker_stats`; grows when fields are added
+ * at their end.
+ */
+#define PROCPOOL_STATS_VERSION 1
+
+/**
+ * No live process in the slot.
+ */
+#define PROCPOOL_WORKER_EMPTY 0
+
+/**
+ * Running WorkerStart (IPC_NONE: its whole life).
+ */
+#define PROCPOOL_WORKER_STARTING 1
+
+/**
+ * Waiting for a message.
+ */
+#define PROCPOOL_WORKER_IDLE 2
+
+/**
+ * Running the Message callback.
+ */
+#define PROCPOOL_WORKER_BUSY 3
+
+/**
+ * Asked to stop, not exited yet.
+ */
+#define PROCPOOL_WORKER_STOPPING 4
+
+/**
+ * Ended with status 0, or stopped by the pool (reload, shutdown).
+ */
+#define PROCPOOL_EXIT_CLEAN 0
+
+/**
+ * A non-zero exit status.
+ */
+#define PROCPOOL_EXIT_CODE 1
+
+/**
+ * A signal the pool did not send.
+ */
+#define PROCPOOL_EXIT_SIGNAL 2
+
+/**
+ * A restart policy (max_request, max_memory).
+ */
+#define PROCPOOL_EXIT_RESTART_POLICY 3
+
+/**
+ * Killed by request_timeout.
+ */
+#define PROCPOOL_EXIT_REQUEST_TIMEOUT 4
+
+/**
  * A process pool (opaque). Made by `procpool_pool_new`, released by `procpool_pool_free`.
  *
  * A pool is used from the thread that made it. Settings and callbacks can only be changed before
@@ -77,6 +133,112 @@ typedef struct procpool_pool procpool_pool;
  * and no `*_out` parameter was written.
  */
 typedef int32_t procpool_result;
+
+/**
+ * The pool's figures (see `procpool_pool_stats`). Versioned: the caller sets `size` to
+ * `sizeof(procpool_stats)` before the call; the library writes at most that many bytes, so a
+ * program built against an older header keeps working with a newer library.
+ */
+typedef struct {
+  /**
+   * Set by the caller: `sizeof(procpool_stats)`.
+   */
+  uint32_t size;
+  /**
+   * Written by the library: `PROCPOOL_STATS_VERSION`.
+   */
+  uint32_t version;
+  /**
+   * The manager's pid.
+   */
+  int32_t master_pid;
+  /**
+   * The IPC mode (`PROCPOOL_IPC_*`).
+   */
+  int32_t ipc_mode;
+  /**
+   * Seconds since the pool started.
+   */
+  double uptime;
+  /**
+   * Configured worker count.
+   */
+  uint32_t workers;
+  /**
+   * Slots with a live process.
+   */
+  uint32_t workers_alive;
+  /**
+   * Workers per state: `PROCPOOL_WORKER_EMPTY` .. `PROCPOOL_WORKER_STOPPING`.
+   */
+  uint32_t by_state[5];
+  /**
+   * Worker processes forked, in all.
+   */
+  uint64_t worker_starts;
+  /**
+   * Worker processes ended, by reason: `PROCPOOL_EXIT_CLEAN` .. `PROCPOOL_EXIT_REQUEST_TIMEOUT`.
+   */
+  uint64_t worker_exits[5];
+  /**
+   * Reloads begun.
+   */
+  uint64_t reloads;
+  /**
+   * Slots waiting out a crash-loop delay now.
+   */
+  uint64_t crash_loop;
+  /**
+   * Messages handled by all workers.
+   */
+  uint64_t messages;
+  /**
+   * Messages (MSGQUEUE) or connections (SOCKET over TCP) waiting; -1 where the mode has none.
+   */
+  int64_t queue_depth;
+} procpool_stats;
+
+/**
+ * One worker slot's figures (see `procpool_pool_worker_stats`). Versioned like `procpool_stats`.
+ */
+typedef struct {
+  /**
+   * Set by the caller: `sizeof(procpool_worker_stats)`.
+   */
+  uint32_t size;
+  /**
+   * The worker id.
+   */
+  uint32_t id;
+  /**
+   * The current process; 0 while the slot has none.
+   */
+  int32_t pid;
+  /**
+   * `PROCPOOL_WORKER_*`.
+   */
+  int32_t state;
+  /**
+   * When the current process started, Unix time in seconds.
+   */
+  double started_at;
+  /**
+   * Messages handled by the current process.
+   */
+  uint64_t messages;
+  /**
+   * Seconds the message in hand has run; -1 when idle.
+   */
+  double busy_for;
+  /**
+   * Resident memory in bytes; -1 when unknown.
+   */
+  int64_t rss;
+  /**
+   * Processes this slot had after its first.
+   */
+  uint64_t restarts;
+} procpool_worker_stats;
 
 /**
  * How the workers of a pool get their work: one of the `PROCPOOL_IPC_*` values, given to
@@ -389,6 +551,85 @@ procpool_result procpool_queue_pop(uint8_t *buf,
  */
 size_t procpool_last_error_message(char *buf,
                                    size_t len);
+
+/**
+ * Sets `max_request`: after that many messages a worker finishes, runs WorkerStop, exits 0 and is
+ * replaced at once (never counted as a crash). 0 (the default) turns it off. Message modes only.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_max_request(procpool_pool *pool, uint64_t count);
+
+/**
+ * Sets `max_request_grace`: a random 0..=`extra` added to `max_request` per worker process, so that
+ * workers started together do not all restart together. Default 0.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_max_request_grace(procpool_pool *pool, uint64_t extra);
+
+/**
+ * Sets `max_memory`: a worker whose resident memory (sampled about once a second) is above `bytes`
+ * is asked to stop after the message in hand (SIGTERM, then SIGKILL after `max_wait_time`) and is
+ * replaced. 0 (the default) turns it off.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_max_memory(procpool_pool *pool, uint64_t bytes);
+
+/**
+ * Sets `request_timeout`: a worker whose message in hand has run longer than `seconds` is
+ * SIGKILLed and replaced (a SOCKET client sees its connection closed). 0 (the default) turns it
+ * off. Message modes only.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is negative, NaN or above
+ * one year; `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_request_timeout(procpool_pool *pool,
+                                                  double seconds);
+
+/**
+ * Sets `slow_request`: a message in hand running longer than `seconds` is logged once, with the
+ * worker and its age; nothing is killed. 0 (the default) turns it off. Message modes only.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `seconds` is negative, NaN or above
+ * one year; `PROCPOOL_ERR_STATE` once the pool was started.
+ */
+procpool_result procpool_pool_set_slow_request(procpool_pool *pool,
+                                               double seconds);
+
+/**
+ * Sets where the manager serves `GET /metrics` (Prometheus text, or OpenMetrics on request) and
+ * `GET /status` (JSON): `"host:port"` (`"[::1]:9464"` for IPv6) or `"unix:/path"`. NULL turns it off
+ * (the default). There is no authentication: listen on localhost or a private unix socket. The
+ * address is bound by `procpool_pool_start`, which fails with `PROCPOOL_ERR_SYSTEM` if it cannot.
+ *
+ * Errors: `PROCPOOL_ERR_INVALID_ARGUMENT` if the string is empty or not UTF-8; `PROCPOOL_ERR_STATE`
+ * once the pool was started. Ownership: the string is copied.
+ */
+procpool_result procpool_pool_set_metrics_listen(procpool_pool *pool,
+                                                 const char *address);
+
+/**
+ * Writes the pool's figures to `*stats_out`: in any callback of a running pool (the manager's or a
+ * worker's), or after `procpool_pool_start` returned (the figures as the pool ended). Set
+ * `stats_out->size = sizeof(procpool_stats)` first.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `size` is not set;
+ * `PROCPOOL_ERR_STATE` before the pool ran. Ownership: the struct is the caller's; nothing to free.
+ */
+procpool_result procpool_pool_stats(const procpool_pool *pool, procpool_stats *stats_out);
+
+/**
+ * Writes worker `worker_id`'s figures to `*stats_out`, under the same conditions as
+ * `procpool_pool_stats`. Set `stats_out->size = sizeof(procpool_worker_stats)` first.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `size` is not set or
+ * `worker_id >= worker_num`; `PROCPOOL_ERR_STATE` before the pool ran. Ownership: the caller's.
+ */
+procpool_result procpool_pool_worker_stats(const procpool_pool *pool,
+                                           uint32_t worker_id,
+                                           procpool_worker_stats *stats_out);
 
 /**
  * Makes a pool of `worker_num` workers (ids 0 .. worker_num - 1) using `ipc_mode`

@@ -116,6 +116,7 @@ impl MetricsServer {
     }
 
     fn accept(&mut self) {
+        let batch = Instant::now();
         loop {
             // SAFETY: accept4 on our listening socket; the new fd is owned below.
             let fd = unsafe {
@@ -130,14 +131,20 @@ impl MetricsServer {
                 return; // EAGAIN, or a client that gave up: nothing more now.
             }
             if self.connections.len() >= MAX_CONNECTIONS {
-                // Make room: the oldest connection that has not sent a byte (an idle holder).
-                let victim = self
-                    .connections
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.request.is_empty())
-                    .min_by_key(|(_, c)| c.opened)
-                    .map(|(i, _)| i)
+                // Make room: the oldest connection that has sent nothing, among those that had a
+                // chance to (opened before this batch of accepts; one just accepted may be a real
+                // scrape); else the oldest idle one; else the oldest of all.
+                let oldest = |idle_before: Option<Instant>| {
+                    self.connections
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| idle_before.is_none_or(|t| c.request.is_empty() && c.opened < t))
+                        .min_by_key(|(_, c)| c.opened)
+                        .map(|(i, _)| i)
+                };
+                let victim = oldest(Some(batch))
+                    .or_else(|| oldest(Some(Instant::now() + CONNECTION_DEADLINE)))
+                    .or_else(|| oldest(None))
                     .unwrap_or(0);
                 self.connections.swap_remove(victim);
                 self.dropped += 1;

@@ -346,8 +346,9 @@ impl Supervisor {
                     String::new()
                 }
             );
-            // Within a crash-loop burst, its one warning says it all; each death is only info.
-            if in_burst {
+            // Within a crash-loop burst, its one warning says it all; each death is only info. A
+            // restart policy's own kill was already explained by its warning.
+            if in_burst || matches!(reason, ExitReason::Policy | ExitReason::RequestTimeout) {
                 info!("{line}");
             } else {
                 warning!("{line}");

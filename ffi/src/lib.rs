@@ -17,6 +17,7 @@ mod callbacks;
 mod context;
 mod last_error;
 mod log;
+mod operate;
 mod panic;
 mod pool;
 mod ptr;
@@ -28,6 +29,7 @@ use std::ffi::{c_char, CStr};
 pub use callbacks::{procpool_message_callback, procpool_pool_callback, procpool_worker_callback};
 pub use context::*;
 pub use last_error::procpool_last_error_message;
+pub use operate::*;
 pub use pool::*;
 pub use result::{
     procpool_result, PROCPOOL_ERR_ALREADY_RUNNING, PROCPOOL_ERR_INTERRUPTED, PROCPOOL_ERR_INVALID_ARGUMENT,

@@ -30,7 +30,7 @@ pub struct procpool_pool {
 }
 
 /// Only shared references to a pool are ever made, so re-entrant calls from callbacks are sound.
-fn handle<'a>(pool: *const procpool_pool) -> FfiResult<&'a procpool_pool> {
+pub(crate) fn handle<'a>(pool: *const procpool_pool) -> FfiResult<&'a procpool_pool> {
     ptr::borrow(pool).ok_or_else(|| FfiError::null("pool"))
 }
 
@@ -164,6 +164,13 @@ pub extern "C" fn procpool_pool_set_max_package_size(pool: *mut procpool_pool, b
             Ok(())
         })
     })
+}
+
+impl procpool_pool {
+    /// The figures as the last run ended (None while it runs or before it ran).
+    pub(crate) fn last_stats(&self) -> Option<procpool::PoolStats> {
+        self.core.try_borrow().ok()?.as_ref()?.last_stats().cloned()
+    }
 }
 
 /// Sets how much procpool logs on stderr: `PROCPOOL_LOG_OFF` (0: nothing), `PROCPOOL_LOG_WARNING` (1,

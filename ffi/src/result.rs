@@ -115,6 +115,7 @@ pub(crate) fn mode_name(mode: IpcMode) -> &'static str {
         IpcMode::UnixSock => "PROCPOOL_IPC_UNIXSOCK",
         IpcMode::MsgQueue => "PROCPOOL_IPC_MSGQUEUE",
         IpcMode::Socket => "PROCPOOL_IPC_SOCKET",
+        IpcMode::Redis => "PROCPOOL_IPC_REDIS",
     }
 }
 

@@ -115,10 +115,10 @@ run_checked() {
     fi
 }
 
-for program in lifecycle errors socket_echo msgqueue unixsock callbacks; do
+for program in lifecycle errors socket_echo msgqueue unixsock callbacks operate; do
     run_checked "$program" dynamic
 done
-for program in lifecycle errors socket_echo msgqueue unixsock callbacks; do
+for program in lifecycle errors socket_echo msgqueue unixsock callbacks operate; do
     run_checked "$program" static
 done
 
