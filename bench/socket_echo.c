@@ -2,7 +2,7 @@
  * The C ABI echo server for bench/socket_bench: a PROCPOOL_IPC_SOCKET pool of 2 workers whose
  * Message callback writes the request back unchanged with procpool_request_write().
  *
- * usage: socket_echo <listen spec> [workers]      (tcp://HOST:PORT or unix:/path)
+ * usage: socket_echo <listen spec> [workers] [max_connections]      (tcp://HOST:PORT or unix:/path)
  * build: cc -O2 -I include bench/socket_echo.c -L target/release -Wl,-rpath,target/release -lprocpool
  * (socket_bench compiles it itself into target/release/bench/socket_echo_c.)
  */
@@ -18,6 +18,7 @@ static int on_message(void *userdata, const uint8_t *data, size_t len) {
 int main(int argc, char **argv) {
     const char *spec = argc > 1 ? argv[1] : "tcp://127.0.0.1:9501";
     unsigned workers = argc > 2 ? (unsigned)atoi(argv[2]) : 2;
+    unsigned max_connections = argc > 3 ? (unsigned)atoi(argv[3]) : 0; /* 0: the pool's default */
     char host[256];
     int port = 0;
 
@@ -42,6 +43,8 @@ int main(int argc, char **argv) {
     procpool_result r = procpool_pool_new(workers, PROCPOOL_IPC_SOCKET, &pool);
     if (r != PROCPOOL_OK) return fail("procpool_pool_new", r);
     if ((r = procpool_pool_on_message(pool, on_message, NULL)) != PROCPOOL_OK) return fail("procpool_pool_on_message", r);
+    if (max_connections > 0 && (r = procpool_pool_set_max_connections(pool, max_connections)) != PROCPOOL_OK)
+        return fail("procpool_pool_set_max_connections", r);
     if ((r = procpool_pool_listen(pool, host, port, 0)) != PROCPOOL_OK) return fail("procpool_pool_listen", r);
     return run_pool(pool);
 }

@@ -16,6 +16,8 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "held.rs"]
+mod held;
 
 use common::*;
 use std::io::{Read, Write};
@@ -45,6 +47,11 @@ usage: socket_bench [options]
       --php PATH        the php binary                            (env PHP, default php)
       --connect SPEC    only load an already running server (tcp://HOST:PORT or unix:/path): one
                         warm-up + one measured run, no ratios (used by bench/profile.sh)
+      --held IDLE,SLOW  instead: latency of N sequential requests while IDLE idle connections and SLOW
+                        connections sending a request one byte per second are held, vs quiet (C and
+                        PHP targets only; see bench/README.md)         (env BENCH_HELD)
+      --max-connections N  the servers' max_connections (0: the pool's default, 256)
+                                                                      (env BENCH_MAX_CONNECTIONS, default 0)
 
 The baseline is always measured (ratios need it). Rounds run the targets in a rotated order.
 ";
@@ -93,6 +100,10 @@ struct Options {
     workers: usize,
     setup: Setup,
     connect: Option<String>,
+    /// `--held IDLE,SLOW`: the held-connections latency mode (held.rs).
+    held: Option<String>,
+    /// The servers' max_connections (0: the pool's default).
+    max_connections: usize,
 }
 
 fn die(msg: &str) -> ! {
@@ -110,6 +121,8 @@ fn parse_options(args: &[String]) -> Options {
         ("-w", "--warmup", "BENCH_WARMUP", "2000"),
         ("", "--workers", "BENCH_WORKERS", "2"),
         ("", "--connect", "", ""),
+        ("", "--held", "BENCH_HELD", ""),
+        ("", "--max-connections", "BENCH_MAX_CONNECTIONS", "0"),
     ];
     specs.extend(SETUP_SPECS);
     let v = parse_args(PROG, USAGE, args, &specs);
@@ -134,7 +147,9 @@ fn parse_options(args: &[String]) -> Options {
         warmup: num(6, "warmup"),
         workers: num(7, "workers"),
         connect: Some(v[8].clone()).filter(|c| !c.is_empty()),
-        setup: Setup::from_values(&v[9..]),
+        held: Some(v[9].clone()).filter(|c| !c.is_empty()),
+        max_connections: num(10, "max-connections"),
+        setup: Setup::from_values(&v[11..]),
     };
     if o.requests == 0 || o.concurrency == 0 || o.payload == 0 || o.rounds == 0 || o.workers == 0 {
         die("requests, concurrency, payload, rounds and workers must be > 0");
@@ -358,7 +373,10 @@ fn start_server(o: &Options, target: Target, transport: Transport, dir: &Path) -
         Transport::Tcp => Addr::Tcp(free_tcp_port()),
         Transport::Unix => Addr::Unix(dir.join(format!("{}.sock", target.name()))),
     };
-    let args = [addr.spec(), o.workers.to_string()];
+    let mut args = vec![addr.spec(), o.workers.to_string()];
+    if o.max_connections > 0 {
+        args.push(o.max_connections.to_string());
+    }
     let mut child = o
         .setup
         .command(target, "--baseline-server", "socket_echo.php", &args)
@@ -429,6 +447,11 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("procpool-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| die(&format!("mkdir {}: {e}", dir.display())));
+    if let Some(spec) = o.held.clone() {
+        held::run(&o, &spec, &targets, &dir);
+        let _ = std::fs::remove_dir(&dir);
+        return;
+    }
     println!(
         "socket_bench: {} requests x {} rounds per target (+{} warm-up), {} concurrent connections, {}-byte payload, {} workers per server",
         o.requests, o.rounds, o.warmup, o.concurrency, o.payload, o.workers

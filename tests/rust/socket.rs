@@ -257,6 +257,9 @@ struct Sock {
 }
 
 impl Flavor for Sock {
+    // The tests that hold 1,000 connections log one line per connection closed.
+    const TRANSCRIPT: Transcript = Transcript::Tail(400);
+
     fn on_drop(&mut self, _pid: i32) {
         if let Some(path) = &self.unix_path {
             if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
@@ -272,6 +275,8 @@ struct Opts<'a> {
     behaviour: &'a str,
     max_package_size: usize,
     read_timeout: f64,
+    header_timeout: f64,
+    max_connections: usize,
 }
 
 impl Default for Opts<'_> {
@@ -280,6 +285,8 @@ impl Default for Opts<'_> {
             behaviour: "echo",
             max_package_size: DEFAULT_MAX,
             read_timeout: 10.0,
+            header_timeout: 5.0,
+            max_connections: 256,
         }
     }
 }
@@ -298,7 +305,9 @@ impl Scenario {
             .arg(spec)
             .arg(o.behaviour)
             .arg(o.max_package_size.to_string())
-            .arg(o.read_timeout.to_string());
+            .arg(o.read_timeout.to_string())
+            .arg(o.header_timeout.to_string())
+            .arg(o.max_connections.to_string());
         cmd.env("PROCPOOL_LOG", "info");
         let unix_path = spec.strip_prefix("unix:").map(PathBuf::from);
         Scenario::from_command(cmd, "socket-scenario", Sock { unix_path })
@@ -708,36 +717,68 @@ fn stalled_partial_frame_is_closed_after_read_timeout_and_the_worker_serves_the_
         closed_after >= Duration::from_millis(800) && closed_after < Duration::from_secs(3),
         "closed after read_timeout (1 s), not {closed_after:?}"
     );
+    let closed_at = t0 + closed_after;
     let (r, at) = next.join().unwrap();
     assert_eq!(r.unwrap(), Reply::Data(b"waiting behind the stalled client".to_vec()));
-    assert!(at.duration_since(t0) < Duration::from_secs(3));
+    assert!(
+        at < closed_at,
+        "the next client is served while the stalled one is still held (served {:?}, stalled closed {:?} after the start)",
+        at.duration_since(t0),
+        closed_after
+    );
     s.assert_no_respawn(1);
     s.shut_down();
 }
 
+/// Reads a `big` reply (`mib` MiB, byte i = i % 251) to its end: Ok(true) when it came whole and
+/// then the close, Ok(false) when the connection closed before the whole reply.
+fn read_big_reply(stream: &mut Stream, mib: usize) -> Result<bool, String> {
+    let expected = 4 + mib * 1024 * 1024;
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                for (k, &b) in buf[..n].iter().enumerate() {
+                    let at = total + k;
+                    if at >= 4 && at < expected && b != ((at - 4) % 251) as u8 {
+                        return Err(format!("wrong reply byte at {at}"));
+                    }
+                }
+                total += n;
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+            Err(e) => return Err(format!("the connection was not closed ({total} bytes read): {e}")),
+        }
+    }
+    Ok(total == expected)
+}
+
 #[test]
 fn client_that_never_reads_a_large_reply_does_not_block_the_worker() {
+    // One worker. A reply the client does not take stays buffered on its connection: the worker
+    // serves the next client meanwhile, sends the rest as the slow client reads, and gives up on a
+    // client that takes nothing for read_timeout.
     let (mut s, addr, _) = Scenario::start(
         1,
         Listen::Tcp4,
         &Opts {
-            read_timeout: 1.0,
+            read_timeout: 2.0,
             ..opts("big")
         },
     );
-    let t0 = Instant::now();
-    let mut lazy = connect(&addr).unwrap();
-    lazy.write_all(&frame(b"16")).unwrap(); // asks for 16 MiB and never reads
+    let mut late = connect(&addr).unwrap();
+    late.write_all(&frame(b"16")).unwrap(); // asks for 16 MiB and reads only after the next client
     thread::sleep(Duration::from_millis(100));
     let next_addr = addr.clone();
     let next = thread::spawn(move || {
         let mut c = connect(&next_addr).map_err(|e| e.to_string())?;
         c.set_read_timeout(Duration::from_secs(10));
         c.write_all(&frame(b"1")).map_err(|e| e.to_string())?;
-        let r = read_reply(&mut c).map_err(|e| e.to_string());
-        Ok::<_, String>((r?, Instant::now()))
+        read_reply(&mut c).map_err(|e| e.to_string())
     });
-    let (reply, at) = next.join().unwrap().expect("the next client is served");
+    let reply = next.join().unwrap().expect("the next client is served");
     let Reply::Data(body) = reply else {
         panic!("the next client got no reply")
     };
@@ -746,29 +787,35 @@ fn client_that_never_reads_a_large_reply_does_not_block_the_worker() {
         body.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8),
         "1 MiB reply content"
     );
-    assert!(
-        at.duration_since(t0) < Duration::from_secs(6),
-        "served after {:?}",
-        at.duration_since(t0)
+    // Served while the late client still held its unread 16 MiB: that reply is still there, whole.
+    late.set_read_timeout(Duration::from_secs(5));
+    assert_eq!(
+        read_big_reply(&mut late, 16),
+        Ok(true),
+        "the late client gets its whole reply, sent while the worker served another client"
     );
-    // The worker gave up on the lazy client: reading now, it gets less than the 16 MiB, then the close.
+
+    // A client that never reads: given up after read_timeout, the reply cut short, the worker fine.
+    let t0 = Instant::now();
+    let mut lazy = connect(&addr).unwrap();
+    lazy.write_all(&frame(b"16")).unwrap();
+    assert_echo_big(&addr, 1);
+    thread::sleep(Duration::from_secs(3).saturating_sub(t0.elapsed()));
     lazy.set_read_timeout(Duration::from_secs(5));
-    let mut total = 0usize;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match lazy.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => total += n,
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("the lazy client's connection was not closed ({total} bytes read): {e}"),
-        }
-    }
-    assert!(
-        total < 4 + 16 * 1024 * 1024,
-        "the abandoned reply was cut short ({total} bytes)"
+    assert_eq!(
+        read_big_reply(&mut lazy, 16),
+        Ok(false),
+        "the abandoned reply was cut short after read_timeout"
     );
     s.assert_no_respawn(1);
     s.shut_down();
+}
+
+/// Asserts that a `big` request for `mib` MiB gets its whole reply.
+fn assert_echo_big(addr: &Addr, mib: usize) {
+    let mut c = connect(addr).unwrap();
+    c.write_all(&frame(mib.to_string().as_bytes())).unwrap();
+    assert_eq!(read_big_reply(&mut c, mib), Ok(true), "a {mib} MiB reply");
 }
 
 #[test]
@@ -1268,4 +1315,366 @@ fn sigterm_while_a_client_stalls_mid_request_does_not_cost_max_wait_time_or_work
         s.transcript()
     );
     assert_eq!(s.wait_exit(DEADLINE).code(), Some(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. many connections per worker: idle and slow clients cost a worker an fd, never its time
+// ---------------------------------------------------------------------------------------------
+
+/// Raises this process's soft RLIMIT_NOFILE to at least `want` (within the hard limit); the
+/// scenario processes spawned afterwards inherit it. Returns the soft limit now in force.
+fn raise_nofile(want: libc::rlim_t) -> libc::rlim_t {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write the struct we own.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0, "getrlimit");
+        if limit.rlim_cur < want {
+            limit.rlim_cur = want.min(limit.rlim_max);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0, "setrlimit");
+        }
+    }
+    limit.rlim_cur
+}
+
+/// Waits (at most `DEADLINE`) until `cond` holds.
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let until = Instant::now() + DEADLINE;
+    while !cond() {
+        assert!(Instant::now() < until, "timed out ({DEADLINE:?}) waiting until {what}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether the server closed `stream` (EOF or reset); false while it is still open (nothing to read).
+fn closed_by_server(stream: &TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let mut reader: &TcpStream = stream;
+    match reader.read(&mut byte) {
+        Ok(0) => true,
+        Ok(n) => panic!("{n} unexpected bytes on a connection that sent nothing"),
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => true,
+        Err(e) if e.kind() == ErrorKind::WouldBlock => false,
+        Err(e) => panic!("read: {e}"),
+    }
+}
+
+fn count_lines(s: &Scenario, needle: &str) -> usize {
+    s.lines.iter().filter(|l| l.contains(needle)).count()
+}
+
+const HEADER_TIMEOUT_LOG: &str = "connection closed without a reply: no request header within header_timeout";
+const READ_TIMEOUT_LOG: &str = "connection closed without a reply: no complete request within read_timeout";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[test]
+fn idle_and_byte_a_second_connections_do_not_keep_a_4_worker_pool_from_a_sequential_client() {
+    // The outside trial's fault: each worker accepted one connection and blocked on it, so 4 idle
+    // connections (or 1,000) left a normal client without a reply for read_timeout. Here 1,000 idle
+    // connections and 50 that send a valid request one byte per second are held while a client
+    // makes 2,000 sequential requests. Timeouts are short so that the test takes ~7 s:
+    // header_timeout 4.5 s (a byte-a-second header is whole at ~3 s), read_timeout 6 s.
+    const IDLE: usize = 1000;
+    const SLOW: usize = 50;
+    const REQUESTS: usize = 2000;
+    let (header_timeout, read_timeout) = (4.5, 6.0);
+    assert!(
+        raise_nofile(4096) >= 2 * (IDLE + SLOW) as libc::rlim_t,
+        "RLIMIT_NOFILE cannot be raised enough for {IDLE} + {SLOW} client connections"
+    );
+    // 4 x 512 connections: room for all of them (with the default 256, 1,050 would fill the pool
+    // and the client would wait in the backlog, by design, until header_timeout frees some).
+    let (mut s, addr, _) = Scenario::start(
+        4,
+        Listen::Tcp4,
+        &Opts {
+            read_timeout,
+            header_timeout,
+            max_connections: 512,
+            ..opts("echo")
+        },
+    );
+    let Addr::Tcp(sa) = addr.clone() else { unreachable!() };
+    let t_idle = Instant::now();
+    let idle: Vec<TcpStream> = (0..IDLE)
+        .map(|i| TcpStream::connect_timeout(&sa, IO_TIMEOUT).unwrap_or_else(|e| panic!("idle connection {i}: {e}")))
+        .collect();
+
+    // Byte-a-second clients: the first half send a 1-byte request (5 bytes, whole at ~4 s: within
+    // both timeouts), the second half a 14-byte one (18 bytes: not whole within read_timeout).
+    let slow_requests: Vec<Vec<u8>> = (0..SLOW)
+        .map(|i| {
+            if i < SLOW / 2 {
+                frame(&[b'a' + (i % 26) as u8])
+            } else {
+                frame(format!("slow client {i:>2}").as_bytes())
+            }
+        })
+        .collect();
+    let t_slow = Instant::now();
+    let slow: Vec<TcpStream> = (0..SLOW)
+        .map(|i| {
+            let c = TcpStream::connect_timeout(&sa, IO_TIMEOUT).unwrap_or_else(|e| panic!("slow connection {i}: {e}"));
+            c.set_nodelay(true).unwrap();
+            c
+        })
+        .collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let writers: Vec<TcpStream> = slow.iter().map(|c| c.try_clone().unwrap()).collect();
+        let (requests, stop) = (slow_requests.clone(), stop.clone());
+        thread::spawn(move || {
+            let longest = requests.iter().map(Vec::len).max().unwrap();
+            for k in 0..longest {
+                // Byte k of every request at t_slow + k seconds.
+                while Instant::now() < t_slow + Duration::from_secs(k as u64) {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(10));
+                }
+                for (w, request) in writers.iter().zip(&requests) {
+                    if k < request.len() {
+                        let mut w: &TcpStream = w;
+                        let _ = w.write(&request[k..k + 1]); // a connection closed by read_timeout fails
+                    }
+                }
+            }
+        })
+    };
+
+    let mut latencies = Vec::with_capacity(REQUESTS);
+    let mut failures = Vec::new();
+    let mut while_held = 0usize;
+    let t_requests = Instant::now();
+    for i in 0..REQUESTS {
+        let payload = format!("sequential request {i}").into_bytes();
+        let t = Instant::now();
+        match classify(round_trip(&addr, &payload), &payload) {
+            Outcome::Correct => latencies.push(t.elapsed()),
+            other => {
+                failures.push(format!("request {i} after {:?}: {other:?}", t.elapsed()));
+                if failures.len() >= 3 {
+                    break;
+                }
+            }
+        }
+        if t_idle.elapsed() < Duration::from_secs_f64(header_timeout) {
+            while_held += 1;
+        }
+    }
+    let took = t_requests.elapsed();
+    assert!(
+        failures.is_empty(),
+        "every sequential request is answered while idle and slow connections are held: {} correct, failures {failures:#?}",
+        latencies.len()
+    );
+    latencies.sort_unstable();
+    eprintln!(
+        "{REQUESTS} sequential requests with {IDLE} idle + {SLOW} byte-a-second connections held: {took:?} in all, \
+         p50 {:?}, p99 {:?}, max {:?}; {while_held} of them done before header_timeout closed the idle connections",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0)
+    );
+
+    // The byte-a-second clients: the short requests are answered, the long ones closed by read_timeout.
+    for (i, (c, request)) in slow.into_iter().zip(&slow_requests).enumerate() {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let reply = read_reply(&mut Stream::Tcp(c)).map_err(|e| e.to_string());
+        if i < SLOW / 2 {
+            assert_eq!(
+                reply,
+                Ok(Reply::Data(request[4..].to_vec())),
+                "byte-a-second client {i} (5 bytes) gets its reply"
+            );
+        } else {
+            assert_eq!(
+                reply,
+                Ok(Reply::Closed),
+                "byte-a-second client {i} (18 bytes) is closed by read_timeout"
+            );
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    assert!(
+        t_slow.elapsed() >= Duration::from_secs_f64(read_timeout * 0.9),
+        "the long byte-a-second requests were closed by read_timeout, not before: {:?}",
+        t_slow.elapsed()
+    );
+
+    // Every idle connection was closed by the server, for header_timeout (the log says why).
+    let still_open = idle.iter().filter(|c| !closed_by_server(c)).count();
+    assert_eq!(
+        still_open,
+        0,
+        "idle connections still open {:?} after they were opened",
+        t_idle.elapsed()
+    );
+    s.wait_until("one log line per connection closed by a timeout", DEADLINE, |s| {
+        count_lines(s, HEADER_TIMEOUT_LOG) >= IDLE && count_lines(s, READ_TIMEOUT_LOG) >= SLOW / 2
+    });
+    assert_eq!(count_lines(&s, HEADER_TIMEOUT_LOG), IDLE, "closed for header_timeout");
+    assert_eq!(count_lines(&s, READ_TIMEOUT_LOG), SLOW / 2, "closed for read_timeout");
+    s.assert_no_respawn(4);
+    s.shut_down();
+}
+
+#[test]
+fn idle_connections_are_closed_after_header_timeout_not_read_timeout_and_the_worker_serves_meanwhile() {
+    // 1 worker, header_timeout 1 s, read_timeout 3 s.
+    let (mut s, addr, _) = Scenario::start(
+        1,
+        Listen::Unix,
+        &Opts {
+            header_timeout: 1.0,
+            read_timeout: 3.0,
+            ..opts("echo")
+        },
+    );
+    let t0 = Instant::now();
+    let mut idle = connect(&addr).unwrap();
+    let mut half_header = connect(&addr).unwrap();
+    half_header.write_all(&[0, 0]).unwrap();
+    let mut header_in = connect(&addr).unwrap();
+    header_in.write_all(&10u32.to_be_bytes()).unwrap();
+    header_in.write_all(b"abc").unwrap();
+    thread::sleep(Duration::from_millis(100)); // the only worker now holds all three
+    assert_echo(&addr, b"served while three connections wait");
+    let served = t0.elapsed();
+
+    let closed = |stream: &mut Stream, what: &str| {
+        let reply = read_reply(stream).map_err(|e| e.to_string());
+        assert_eq!(reply, Ok(Reply::Closed), "{what}: closed without a reply");
+        t0.elapsed()
+    };
+    let idle_closed = closed(&mut idle, "idle connection");
+    let half_closed = closed(&mut half_header, "half a header");
+    let header_in_closed = closed(&mut header_in, "header and part of the body");
+    assert!(
+        served < idle_closed,
+        "the worker served a request while it held the idle connection ({served:?} < {idle_closed:?})"
+    );
+    for (what, at) in [("idle", idle_closed), ("half a header", half_closed)] {
+        assert!(
+            at >= Duration::from_millis(800) && at < Duration::from_millis(2500),
+            "{what}: closed at header_timeout (1 s), not read_timeout (3 s): {at:?}"
+        );
+    }
+    assert!(
+        header_in_closed >= Duration::from_millis(2500) && header_in_closed < Duration::from_millis(4500),
+        "once the header is in, only read_timeout (3 s) counts: closed at {header_in_closed:?}"
+    );
+    s.wait_until("the log lines of the three closes", DEADLINE, |s| {
+        count_lines(s, HEADER_TIMEOUT_LOG) >= 2 && count_lines(s, READ_TIMEOUT_LOG) >= 1
+    });
+    assert_eq!(count_lines(&s, HEADER_TIMEOUT_LOG), 2);
+    assert_eq!(count_lines(&s, READ_TIMEOUT_LOG), 1);
+    s.assert_no_respawn(1);
+    s.shut_down();
+}
+
+#[test]
+fn a_full_worker_leaves_the_next_connection_in_the_backlog_until_one_of_its_connections_frees() {
+    // 1 worker, max_connections 2: with two idle connections held, a third is not accepted (it
+    // waits in the listen backlog), and is served as soon as one of the two goes away.
+    let (mut s, addr, pids) = Scenario::start(
+        1,
+        Listen::Unix,
+        &Opts {
+            max_connections: 2,
+            header_timeout: 10.0,
+            read_timeout: 10.0,
+            ..opts("echo")
+        },
+    );
+    let worker = pids[0];
+    let sockets = || open_fds(worker).values().filter(|t| t.starts_with("socket:")).count();
+    let base = sockets();
+    let idle1 = connect(&addr).unwrap();
+    let _idle2 = connect(&addr).unwrap();
+    wait_for("the worker holds both idle connections", || sockets() == base + 2);
+
+    let mut third = connect(&addr).unwrap();
+    third.write_all(&frame(b"third")).unwrap();
+    third.set_read_timeout(Duration::from_millis(500));
+    let early = read_reply(&mut third);
+    assert!(
+        matches!(&early, Err(e) if is_timeout(e)),
+        "no reply while the worker is full: {early:?}"
+    );
+    assert_eq!(
+        sockets(),
+        base + 2,
+        "the worker did not accept a third connection while it held max_connections (2)"
+    );
+
+    let t = Instant::now();
+    drop(idle1);
+    third.set_read_timeout(IO_TIMEOUT);
+    assert_eq!(read_reply(&mut third).unwrap(), Reply::Data(b"third".to_vec()));
+    let waited = t.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "served once a connection freed, not after header_timeout (10 s): {waited:?}"
+    );
+    expect_closed_after(&mut third, "third");
+    s.assert_no_respawn(1);
+    s.shut_down();
+}
+
+#[test]
+fn sigterm_with_idle_and_partial_connections_held_runs_worker_stop_within_the_grace_time() {
+    // Long timeouts: only the stop grace (1 s, max_wait_time 3 s) can end these connections in time.
+    let (mut s, addr, pids) = Scenario::start(
+        2,
+        Listen::Unix,
+        &Opts {
+            header_timeout: 20.0,
+            read_timeout: 20.0,
+            ..opts("echo")
+        },
+    );
+    let mut held: Vec<Stream> = (0..20).map(|_| connect(&addr).unwrap()).collect();
+    for _ in 0..4 {
+        let mut partial = connect(&addr).unwrap();
+        partial.write_all(&frame(b"never finished")[..6]).unwrap();
+        held.push(partial);
+    }
+    assert_echo(&addr, b"before the stop");
+    thread::sleep(Duration::from_millis(100));
+    let t0 = Instant::now();
+    s.signal(libc::SIGTERM);
+    s.expect("shutdown", |l| l == "shutdown");
+    s.expect_within("returned", Duration::from_secs(8), |l| l == "returned");
+    let took = t0.elapsed();
+    let stops = s.stops();
+    assert!(
+        pids.iter().enumerate().all(|(id, &pid)| stops.contains(&(id, pid))),
+        "both workers ran WorkerStop: {stops:?}\n{}",
+        s.transcript()
+    );
+    assert!(
+        took < Duration::from_millis(2800),
+        "the workers left within the grace time, before max_wait_time (3 s): {took:?}"
+    );
+    assert_eq!(s.wait_exit(DEADLINE).code(), Some(0));
+    assert!(s.warnings().is_empty(), "no worker was killed: {:?}", s.warnings());
+    for (i, c) in held.iter_mut().enumerate() {
+        assert_eq!(
+            read_reply(c).map_err(|e| e.to_string()),
+            Ok(Reply::Closed),
+            "held connection {i} closed without a reply"
+        );
+    }
 }

@@ -582,3 +582,42 @@ fn unread_bytes(fd: RawFd) -> libc::c_int {
     }
     unread
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_completes_a_frame_from_one_read_and_tells_extra_bytes() {
+        let mut reader = FrameReader::new(100);
+        assert_eq!(
+            feed(&mut reader, b"\0\0\0\x05hello"),
+            Ok(Some((b"hello".to_vec(), false)))
+        );
+        let mut reader = FrameReader::new(100);
+        assert_eq!(
+            feed(&mut reader, b"\0\0\0\x02hi\0\0\0\x01x"),
+            Ok(Some((b"hi".to_vec(), true)))
+        );
+    }
+
+    #[test]
+    fn feed_accepts_any_split() {
+        let mut reader = FrameReader::new(100);
+        assert_eq!(feed(&mut reader, b"\0\0"), Ok(None));
+        assert_eq!(feed(&mut reader, b"\0\x03a"), Ok(None));
+        assert_eq!(feed(&mut reader, b"bc"), Ok(Some((b"abc".to_vec(), false))));
+    }
+
+    #[test]
+    fn feed_refuses_empty_and_oversized_frames_from_the_header() {
+        assert_eq!(feed(&mut FrameReader::new(10), b"\0\0\0\0abc"), Err(FrameError::Empty));
+        assert_eq!(
+            feed(&mut FrameReader::new(10), b"\xff\xff\xff\xffabc"),
+            Err(FrameError::TooLarge {
+                len: 0xffff_ffff,
+                max: 10
+            })
+        );
+    }
+}

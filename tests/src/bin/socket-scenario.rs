@@ -6,6 +6,7 @@
 //!   message_begin <pid>          (behaviour `slow` only) a worker entered `Message`
 //!
 //! usage: socket-scenario <workers> <listen spec> [behaviour] [max_package_size] [read_timeout_secs]
+//!                        [header_timeout_secs] [max_connections]
 //!   listen spec: `unix:/path` or `host:port` (`127.0.0.1:0`, `::1:0`, `[::1]:0`, `localhost:8080`)
 //! behaviours (what `Message` does with the request):
 //!   echo (default)  write the request back
@@ -115,7 +116,9 @@ fn parse_spec(spec: &str) -> (String, i64) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: socket-scenario <workers> <unix:/path | host:port> [behaviour] [max_package_size] [read_timeout_secs]");
+        eprintln!(
+            "usage: socket-scenario <workers> <unix:/path | host:port> [behaviour] [max_package_size] [read_timeout_secs] [header_timeout_secs] [max_connections]"
+        );
         std::process::exit(2);
     }
     let workers: usize = args[1].parse().expect("workers must be a number");
@@ -127,6 +130,12 @@ fn main() {
     }
     if let Some(timeout) = args.get(5) {
         config.read_timeout = Duration::from_secs_f64(timeout.parse().expect("read_timeout_secs must be a number"));
+    }
+    if let Some(timeout) = args.get(6) {
+        config.header_timeout = Duration::from_secs_f64(timeout.parse().expect("header_timeout_secs must be a number"));
+    }
+    if let Some(max) = args.get(7) {
+        config.max_connections = max.parse().expect("max_connections must be a number");
     }
     let mut pool = match Pool::new(config) {
         Ok(pool) => pool,
