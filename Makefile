@@ -1,6 +1,6 @@
 # procpool — the two commands a newcomer needs:
 #   make demo   install what is missing, build, run a short real demonstration
-#   make test   install what is missing, build, run every test (cargo, C ABI, phpt)
+#   make test   install what is missing, build, run every test (lint, cargo, C ABI, phpt, install)
 SHELL := /bin/bash
 PHP_EXT := target/debug/libprocpool_php.so
 PHP := php -d extension=$(CURDIR)/$(PHP_EXT)

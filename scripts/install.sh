@@ -10,7 +10,7 @@
 #   DESTDIR     a staging root prepended to every path written (packagers); empty by default
 #   PHP_CONFIG  the php-config of the PHP to install for (default php-config); its --extension-dir
 #               receives procpool.so, and the CLI of --php-binary says where conf.d is
-#   PHP_EXTENSION_DIR, PHP_INI_DIR   override those two directories
+#   PHP_EXTENSION_DIR, PHP_CONF_D    override those two directories (PHP_CONF_D empty: no ini file)
 #   NO_BUILD=1  install what target/release already holds instead of running cargo first
 #
 # Installs, stripped of debug information:
@@ -130,14 +130,17 @@ command -v "$PHP_CONFIG" >/dev/null 2>&1 || {
 }
 PHP_BIN="$("$PHP_CONFIG" --php-binary)"
 PHP_EXTENSION_DIR="${PHP_EXTENSION_DIR:-$("$PHP_CONFIG" --extension-dir)}"
-if [ -z "${PHP_INI_DIR+set}" ]; then
+# Not PHP_INI_DIR: Docker's PHP images set that one to the directory of php.ini itself.
+if [ -n "${PHP_CONF_D+set}" ]; then
+    CONF_D="$PHP_CONF_D"
+else
     # "Scan for additional .ini files in: /etc/php/8.2/cli/conf.d" ("(none)" when PHP has no such dir).
-    PHP_INI_DIR="$("$PHP_BIN" --ini | sed -n 's/^Scan for additional \.ini files in:[[:space:]]*//p')"
-    case "$PHP_INI_DIR" in
+    CONF_D="$("$PHP_BIN" --ini | sed -n 's/^Scan for additional \.ini files in:[[:space:]]*//p')"
+    case "$CONF_D" in
         /*) ;;
-        *) PHP_INI_DIR="" ;;
+        *) CONF_D="" ;;
     esac
-    PHP_INI_DIR="${PHP_INI_DIR%%:*}"
+    CONF_D="${CONF_D%%:*}"
 fi
 
 REL="$ROOT/target/release"
@@ -259,8 +262,8 @@ report() { # <installed path> <unstripped source>
 echo "== installing procpool $VERSION (DESTDIR='${DESTDIR}' PREFIX='$PREFIX')"
 [ -z "$DESTDIR" ] || mkdir -p -- "$DESTDIR"
 put "$stage/procpool.so" "$PHP_EXTENSION_DIR/procpool.so" 0644
-if [ -n "$PHP_INI_DIR" ]; then
-    put "$stage/20-procpool.ini" "$PHP_INI_DIR/20-procpool.ini" 0644
+if [ -n "$CONF_D" ]; then
+    put "$stage/20-procpool.ini" "$CONF_D/20-procpool.ini" 0644
 fi
 put "$stage/$REALNAME" "$LIBDIR/$REALNAME" 0755
 link "$LIBDIR/$SONAME" "$REALNAME"
@@ -283,7 +286,7 @@ run_ldconfig
 
 echo "== installed (sizes of the stripped files):"
 report "$DESTDIR$PHP_EXTENSION_DIR/procpool.so" "$REL/libprocpool_php.so"
-[ -z "$PHP_INI_DIR" ] || say "$DESTDIR$PHP_INI_DIR/20-procpool.ini"
+[ -z "$CONF_D" ] || say "$DESTDIR$CONF_D/20-procpool.ini"
 report "$DESTDIR$LIBDIR/$REALNAME" "$REL/libprocpool.so"
 say "$DESTDIR$LIBDIR/$SONAME -> $REALNAME"
 say "$DESTDIR$LIBDIR/libprocpool.so -> $SONAME"
@@ -291,7 +294,7 @@ report "$DESTDIR$LIBDIR/libprocpool.a" "$REL/libprocpool.a"
 say "$DESTDIR$INCLUDEDIR/procpool.h"
 say "$DESTDIR$PKGCONFIGDIR/procpool.pc"
 say "manifest: $DESTDIR$MANIFEST"
-if [ -z "$PHP_INI_DIR" ]; then
+if [ -z "$CONF_D" ]; then
     echo "note: $PHP_BIN scans no conf.d directory: add extension=procpool to its php.ini (CLI only)"
 fi
 if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then

@@ -28,14 +28,20 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 Some(on) => config.enable_message_bus = on,
                 None => wrong_type(&key, "a bool", value),
             },
-            "max_package_size" => match value.long() {
-                Some(size) if size <= 0 => warning(&format!(
+            // A number of bytes or a size string ('512K', '2M'), as Swoole parses it.
+            "max_package_size" => match (value.long(), size(value)) {
+                (Some(size), _) if size <= 0 => warning(&format!(
                     "'max_package_size' must be greater than 0, {size} given; ignored"
                 )),
-                Some(size) => config.max_package_size = size as usize,
-                None => wrong_type(&key, "an int", value),
+                (_, Some(0)) => warning("'max_package_size' must be greater than 0, 0 given; ignored"),
+                (_, Some(bytes)) => config.max_package_size = usize::try_from(bytes).unwrap_or(usize::MAX),
+                (_, None) if value.is_string() => warning(&format!(
+                    "'max_package_size' must be a number of bytes or a size such as '2M', '{}' given; ignored",
+                    value.string().unwrap_or_default()
+                )),
+                (_, None) => wrong_type(&key, "an int", value),
             },
-            "max_wait_time" => set_duration(&key, value, true, &mut config.max_wait_time),
+            "max_wait_time" => set_max_wait_time(value, &mut config.max_wait_time),
             "read_timeout" => set_duration(&key, value, false, &mut config.read_timeout),
             "header_timeout" => set_duration(&key, value, false, &mut config.header_timeout),
             "max_connections" => match value.long() {
@@ -75,7 +81,7 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
             "msgqueue_permissions" => match value.long() {
                 Some(bits) if (0..=0o777).contains(&bits) => config.msgqueue_permissions = bits as u32,
                 Some(bits) => warning(&format!(
-                    "'msgqueue_permissions' must be between 0 and 0777, {bits:#o} given; ignored"
+                    "'msgqueue_permissions' must be between 0 and 0777, 0{bits:o} given; ignored"
                 )),
                 None => wrong_type(&key, "an int", value),
             },
@@ -85,6 +91,25 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
                 None => wrong_type(&key, "an int", value),
             },
             "crash_loop_max_delay" => set_duration(&key, value, false, &mut config.crash_loop.max_delay),
+            "redis_url" => set_text(&key, value, |v| config.redis.url = v),
+            "redis_stream" => set_text(&key, value, |v| config.redis.stream = v),
+            "redis_group" => set_text(&key, value, |v| config.redis.group = v),
+            "redis_consumer" => set_text(&key, value, |v| config.redis.consumer = Some(v)),
+            "dead_letter_stream" => set_text(&key, value, |v| config.redis.dead_letter_stream = Some(v)),
+            "max_deliveries" => match value.long() {
+                Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => config.redis.max_deliveries = n as u32,
+                Some(n) => warning(&format!("'max_deliveries' must be at least 1, {n} given; ignored")),
+                None => wrong_type(&key, "an int", value),
+            },
+            "claim_idle" => set_duration(&key, value, false, &mut config.redis.claim_idle),
+            "redis_batch" => match value.long() {
+                Some(n) if (1..=procpool::RedisConfig::MAX_BATCH as i64).contains(&n) => config.redis.batch = n as usize,
+                Some(n) => warning(&format!(
+                    "'redis_batch' must be from 1 to {}, {n} given; ignored",
+                    procpool::RedisConfig::MAX_BATCH
+                )),
+                None => wrong_type(&key, "an int", value),
+            },
             "log_level" => match value.string().as_deref().and_then(LogLevel::parse) {
                 Some(level) => config.log_level = level,
                 None => warning("'log_level' must be 'off', 'warning' or 'info'; ignored"),
@@ -104,6 +129,39 @@ fn set_duration(key: &str, value: &Zval, allow_zero: bool, target: &mut Duration
             Err(e) => warning(&format!("{e}; ignored")),
         },
         None => wrong_type(key, "an int or float", value),
+    }
+}
+
+/// A non-empty string setting (the REDIS mode's names and URL).
+fn set_text(key: &str, value: &Zval, set: impl FnOnce(String)) {
+    match value.string() {
+        Some(text) if !text.is_empty() => set(text),
+        Some(_) => warning(&format!("'{key}' must not be empty; ignored")),
+        None => wrong_type(key, "a string", value),
+    }
+}
+
+/// `max_wait_time` as Swoole reads it (PHP's integer conversion): whole seconds, a float or a
+/// numeric string truncated (1.8 is 1), a negative value meaning "never SIGKILL" (procpool's 0).
+/// NAN, INF, values above a year and non-numeric strings are refused with a warning.
+fn set_max_wait_time(value: &Zval, target: &mut Duration) {
+    let key = "max_wait_time";
+    let seconds = match (value.long(), value.double(), value.string().filter(|_| value.is_string())) {
+        (Some(n), _, _) => n as f64,
+        (_, Some(f), _) => f,
+        (_, _, Some(text)) => match text.trim().parse::<f64>() {
+            Ok(f) if !text.trim().is_empty() => f,
+            _ => return wrong_type(key, "an int, a float or a numeric string", value),
+        },
+        _ => return wrong_type(key, "an int, a float or a numeric string", value),
+    };
+    if seconds.is_finite() && seconds < 0.0 {
+        *target = Duration::ZERO;
+        return;
+    }
+    match duration_setting(&format!("'{key}'"), seconds.trunc(), true) {
+        Ok(duration) => *target = duration,
+        Err(e) => warning(&format!("{e}; ignored")),
     }
 }
 
