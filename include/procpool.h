@@ -115,6 +115,12 @@
 #define PROCPOOL_EXIT_REQUEST_TIMEOUT 4
 
 /**
+ * The size of a buffer that holds any Redis stream entry id with its NUL (`<ms>-<seq>`, two
+ * 64-bit numbers).
+ */
+#define PROCPOOL_REDIS_ID_MAX 48
+
+/**
  * A process pool (opaque). Made by `procpool_pool_new`, released by `procpool_pool_free`.
  *
  * A pool is used from the thread that made it. Settings and callbacks can only be changed before
@@ -319,6 +325,15 @@ typedef int (*procpool_message_callback)(void *userdata, const uint8_t *data, si
  * (`procpool_pool_on_message`) per request, replies with `procpool_request_write`.
  */
 #define PROCPOOL_IPC_SOCKET 3
+
+/**
+ * `procpool_ipc_mode`: a Redis stream read through a consumer group, at least once (beyond
+ * Swoole): `procpool_pool_set_redis_url` / `_stream` (required) / `_group` ..., a Message callback
+ * run once per entry (its `data` field); the entry is acknowledged when the callback returns 0, and
+ * delivered again otherwise, up to `procpool_pool_set_redis_max_deliveries` times before it is
+ * moved to the dead-letter stream. See docs/redis.md.
+ */
+#define PROCPOOL_IPC_REDIS 100
 
 /**
  * `procpool_log_level`: procpool logs nothing.
@@ -905,6 +920,155 @@ procpool_result procpool_pool_on_message(procpool_pool *pool,
  * Ownership: the pool stays the caller's; it must not be freed while this runs.
  */
 procpool_result procpool_pool_start(procpool_pool *pool);
+
+/**
+ * PROCPOOL_IPC_REDIS: the server, `redis://[user:password@]host:port/db` or a unix socket
+ * `unix:/path/to/redis.sock` (`?db=N&pass=...`). Default `redis://127.0.0.1:6379`. The password
+ * never appears in procpool's messages.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` for an empty or malformed URL;
+ * `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_REDIS pool, or was started.
+ *
+ * Ownership: `url` is borrowed for the duration of the call (copied).
+ */
+procpool_result procpool_pool_set_redis_url(procpool_pool *pool, const char *url);
+
+/**
+ * PROCPOOL_IPC_REDIS: the stream the workers read (required). Producers add entries with
+ * `XADD <stream> * data <payload>` (or `procpool_redis_push`); Message gets the `data` field.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if empty; `PROCPOOL_ERR_STATE` if
+ * the pool is not a PROCPOOL_IPC_REDIS pool, or was started.
+ *
+ * Ownership: `stream` is borrowed for the duration of the call (copied).
+ */
+procpool_result procpool_pool_set_redis_stream(procpool_pool *pool, const char *stream);
+
+/**
+ * PROCPOOL_IPC_REDIS: the consumer group (default "procpool"). `procpool_pool_start` creates it
+ * when missing (XGROUP CREATE ... 0 MKSTREAM: from the start of the stream). Every pool on every
+ * host that shares the group shares the work.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if empty; `PROCPOOL_ERR_STATE` if
+ * the pool is not a PROCPOOL_IPC_REDIS pool, or was started.
+ *
+ * Ownership: `group` is borrowed for the duration of the call (copied).
+ */
+procpool_result procpool_pool_set_redis_group(procpool_pool *pool, const char *group);
+
+/**
+ * PROCPOOL_IPC_REDIS: the consumer name prefix; worker N is consumer `<prefix>-N`, so a
+ * replacement is the same consumer as the worker it replaces (and handles its pending entries
+ * first). NULL: the host name (the default). Two pools on one host that share a group need
+ * different prefixes.
+ *
+ * Errors: `PROCPOOL_ERR_INVALID_ARGUMENT` if empty; `PROCPOOL_ERR_STATE` if the pool is not a
+ * PROCPOOL_IPC_REDIS pool, or was started; `PROCPOOL_ERR_NULL` if `pool` is NULL.
+ *
+ * Ownership: `prefix` is borrowed for the duration of the call (copied).
+ */
+procpool_result procpool_pool_set_redis_consumer(procpool_pool *pool, const char *prefix);
+
+/**
+ * PROCPOOL_IPC_REDIS: an entry delivered this many times without being acknowledged (its Message
+ * callback returned non-zero, or its worker died in it) is moved to the dead-letter stream and
+ * acknowledged. Default 5; at least 1.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` for 0; `PROCPOOL_ERR_STATE` if the
+ * pool is not a PROCPOOL_IPC_REDIS pool, or was started.
+ */
+procpool_result procpool_pool_set_redis_max_deliveries(procpool_pool *pool, uint32_t count);
+
+/**
+ * PROCPOOL_IPC_REDIS: the dead-letter stream. NULL: `<stream>:dead` (the default). Each dead
+ * entry keeps the original fields and adds `procpool.id`, `procpool.stream`, `procpool.group`,
+ * `procpool.consumer`, `procpool.deliveries` and `procpool.error`.
+ *
+ * Errors: `PROCPOOL_ERR_INVALID_ARGUMENT` if empty or the pool's own stream; `PROCPOOL_ERR_STATE`
+ * if the pool is not a PROCPOOL_IPC_REDIS pool, or was started; `PROCPOOL_ERR_NULL` if `pool` is
+ * NULL.
+ *
+ * Ownership: `stream` is borrowed for the duration of the call (copied).
+ */
+procpool_result procpool_pool_set_redis_dead_letter_stream(procpool_pool *pool, const char *stream);
+
+/**
+ * PROCPOOL_IPC_REDIS: entries pending (delivered, not acknowledged) for longer than this many
+ * seconds in any consumer of the group, e.g. those of a pool or host that died, are claimed by
+ * worker 0 of a live pool and handled. Default 60. Keep it above the longest Message: a slower
+ * one would have its entry handled a second time elsewhere.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` unless 0 < seconds <= one year;
+ * `PROCPOOL_ERR_STATE` if the pool is not a PROCPOOL_IPC_REDIS pool, or was started.
+ */
+procpool_result procpool_pool_set_redis_claim_idle(procpool_pool *pool, double seconds);
+
+/**
+ * PROCPOOL_IPC_REDIS: how many new entries a worker reads at once (XREADGROUP COUNT). Default 10,
+ * from 1 to 10000. Entries read but not begun when a worker stops stay pending for its consumer
+ * (its replacement takes them first).
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` out of range; `PROCPOOL_ERR_STATE`
+ * if the pool is not a PROCPOOL_IPC_REDIS pool, or was started.
+ */
+procpool_result procpool_pool_set_redis_batch(procpool_pool *pool, uint32_t count);
+
+/**
+ * PROCPOOL_IPC_REDIS, in the manager (e.g. the Start callback) or a worker of a running pool: adds
+ * `len` bytes at `data` to the pool's stream as the field `data` (XADD). If `id_out` is not NULL,
+ * the new entry's id is copied there, NUL-terminated (`id_cap` >= `PROCPOOL_REDIS_ID_MAX` always
+ * suffices). A worker keeps one connection for its pushes; the manager connects for each.
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if `data` is NULL and `len` > 0; `PROCPOOL_ERR_INVALID_ARGUMENT` if
+ * `id_out` is given and `id_cap` is too small (the entry was added all the same);
+ * `PROCPOOL_ERR_STATE` outside a running PROCPOOL_IPC_REDIS pool; `PROCPOOL_ERR_SYSTEM` if Redis
+ * could not be reached or refused the command.
+ *
+ * Ownership: `data` is borrowed for the duration of the call; `id_out` (`id_cap` bytes) stays the
+ * caller's.
+ */
+procpool_result procpool_redis_push(const uint8_t *data, size_t len, char *id_out, size_t id_cap);
+
+/**
+ * PROCPOOL_IPC_REDIS, inside the Message callback: copies the id of the entry in hand (e.g.
+ * "1700000000000-0") into `buf`, NUL-terminated.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_INVALID_ARGUMENT` if `cap` is too small
+ * (`PROCPOOL_REDIS_ID_MAX` always suffices); `PROCPOOL_ERR_STATE` outside that callback.
+ */
+procpool_result procpool_redis_entry_id(char *buf, size_t cap);
+
+/**
+ * PROCPOOL_IPC_REDIS, inside the Message callback: writes how many times the entry in hand has
+ * been delivered (1 the first time; more after a failure, a crash or a claim) to `*count_out`.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` outside that callback.
+ */
+procpool_result procpool_redis_deliveries(uint64_t *count_out);
+
+/**
+ * PROCPOOL_IPC_REDIS, inside the Message callback: writes the number of fields of the entry in
+ * hand (`data` included) to `*count_out`; `procpool_redis_field` reads them.
+ *
+ * Errors: `PROCPOOL_ERR_NULL`; `PROCPOOL_ERR_STATE` outside that callback.
+ */
+procpool_result procpool_redis_field_count(size_t *count_out);
+
+/**
+ * PROCPOOL_IPC_REDIS, inside the Message callback: field `index` (0 .. count - 1, in the entry's
+ * order, `data` included; see `procpool_redis_field_count`) of the entry in hand: its name and
+ * value as pointers and lengths (binary-safe, not NUL-terminated).
+ *
+ * Errors: `PROCPOOL_ERR_NULL` if an out-pointer is NULL; `PROCPOOL_ERR_INVALID_ARGUMENT` for an
+ * index past the last field; `PROCPOOL_ERR_STATE` outside that callback.
+ *
+ * Ownership: the pointers are borrowed from procpool and valid until the Message callback returns.
+ */
+procpool_result procpool_redis_field(size_t index,
+                                     const uint8_t **name_out,
+                                     size_t *name_len_out,
+                                     const uint8_t **value_out,
+                                     size_t *value_len_out);
 
 /**
  * PROCPOOL_IPC_UNIXSOCK: turns the message bus on or off (Swoole's `enable_message_bus`; default

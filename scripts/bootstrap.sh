@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing procpool needs and a fresh machine may lack:
 # PHP 8.2 CLI + headers (php-config, run-tests.php), libclang (for ext-php-rs's bindgen), a C compiler,
-# pkg-config.
+# pkg-config, and for the tests redis-server and curl.
 # Does nothing when everything is there. Called by `make demo` and `make test`.
 set -euo pipefail
 
@@ -16,6 +16,9 @@ compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 # The install test (tests/install) builds a C program with pkg-config's flags for procpool.pc.
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+# The Redis mode's tests start their own redis-server; the metrics tests scrape with curl.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

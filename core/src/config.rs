@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::event::Event;
+pub use crate::ipc::redis::RedisConfig;
 pub use crate::ipc_mode::IpcMode;
 
 impl IpcMode {
@@ -14,8 +15,9 @@ impl IpcMode {
             1 => Ok(IpcMode::UnixSock),
             2 => Ok(IpcMode::MsgQueue),
             3 => Ok(IpcMode::Socket),
+            100 => Ok(IpcMode::Redis),
             other => Err(Error::InvalidArgument(format!(
-                "unknown IPC type {other} (expected SWOOLE_IPC_NONE=0, SWOOLE_IPC_UNIXSOCK=1, SWOOLE_IPC_MSGQUEUE=2 or SWOOLE_IPC_SOCKET=3)"
+                "unknown IPC type {other} (expected SWOOLE_IPC_NONE=0, SWOOLE_IPC_UNIXSOCK=1, SWOOLE_IPC_MSGQUEUE=2, SWOOLE_IPC_SOCKET=3 or PROCPOOL_IPC_REDIS=100)"
             ))),
         }
     }
@@ -26,7 +28,7 @@ impl IpcMode {
     pub fn check_callbacks(self, has: impl Fn(Event) -> bool) -> Result<(), Error> {
         let missing = match self {
             IpcMode::None => (!has(Event::WorkerStart)).then_some(Event::WorkerStart),
-            IpcMode::Socket => (!has(Event::Message)).then_some(Event::Message),
+            IpcMode::Socket | IpcMode::Redis => (!has(Event::Message)).then_some(Event::Message),
             IpcMode::MsgQueue | IpcMode::UnixSock => {
                 (!has(Event::Message) && !has(Event::WorkerStart)).then_some(Event::Message)
             }
@@ -213,6 +215,8 @@ pub struct PoolConfig {
     pub metrics_listen: Option<String>,
     /// How much the pool logs on stderr.
     pub log_level: LogLevel,
+    /// PROCPOOL_IPC_REDIS: the server, stream, group and delivery settings.
+    pub redis: RedisConfig,
 }
 
 impl PoolConfig {
@@ -234,6 +238,7 @@ impl PoolConfig {
             restart: RestartPolicy::default(),
             metrics_listen: None,
             log_level: LogLevel::Warning,
+            redis: RedisConfig::default(),
         }
     }
 
@@ -298,6 +303,9 @@ impl PoolConfig {
                 "crash-loop durations must be at most {}s",
                 MAX_DURATION.as_secs()
             )));
+        }
+        if self.ipc_mode == IpcMode::Redis {
+            self.redis.validate()?;
         }
         Ok(())
     }

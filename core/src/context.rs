@@ -4,9 +4,12 @@
 
 use std::os::fd::RawFd;
 
+use parking_lot::Mutex;
+
+use crate::config::PoolConfig;
 use crate::control::{self, Notice};
 use crate::error::{Error, Result};
-use crate::ipc::msgqueue::{self, Received, RecvBuffer};
+use crate::ipc::msgqueue::{self, MsgQueue, Received, RecvBuffer, Taken};
 use crate::ipc::{unixsock, wait_interruptibly, WorkerSlot};
 use crate::log::info;
 use crate::state::{self, Role};
@@ -215,6 +218,98 @@ impl Context {
         }))
     }
 
+    /// In the manager, from `Start` or `Shutdown`: settings changed by the callback. The manager
+    /// takes them when the callback returns; what can still change then does (`max_wait_time`, and
+    /// after `Start` also what the workers read when they are forked: `max_package_size`, the
+    /// SOCKET timeouts and limits, the restart and crash-loop policies); the rest (worker count,
+    /// IPC mode, queue, message bus, metrics endpoint) is fixed once the pool runs.
+    pub fn update_settings(&self, config: PoolConfig) -> Result<()> {
+        if state::role() != Role::Manager {
+            return Err(Error::WrongState(
+                "settings can change while the pool runs only in the manager's callbacks".into(),
+            ));
+        }
+        config.validate()?;
+        *PENDING_SETTINGS.lock() = Some(config);
+        Ok(())
+    }
+
+    /// Writes one warning line on stderr in the pool's log layout (`[date time @pid.0]\tWARNING\t…`,
+    /// `$pid.-1` in the manager, `*pid.id` in a worker), as Swoole reports failures of its own.
+    pub fn log_warning(&self, message: &str) {
+        crate::log::write(crate::config::LogLevel::Warning, message);
+    }
+
+    /// In a message-mode worker: if the script replaced the pool's SIGTERM handler (e.g. with
+    /// `pcntl_signal()`), puts the pool's back, with the script's handler chained after it, so that
+    /// SIGTERM still stops the worker's loop gracefully and runs the script's handler too.
+    /// Elsewhere: nothing.
+    pub fn reclaim_sigterm(&self) {
+        worker_signals::reclaim();
+    }
+
+    /// Opens (or creates with `permissions`) the System V queue of `key` for a process handle's
+    /// `useQueue()`, with the rules of the pool's own queue (see `MsgQueue::open`); returns its id.
+    /// The queue stays when the handle goes; `queue_remove` removes it.
+    pub fn queue_open(&self, key: i64, permissions: u32, allow_foreign: bool) -> Result<i32> {
+        if key == 0 {
+            return Err(Error::InvalidArgument("a process handle's queue needs a key".into()));
+        }
+        let queue = MsgQueue::open(key, permissions, allow_foreign)?;
+        Ok(queue.id())
+    }
+
+    /// Sends `data` to queue `queue_id` as a message of type `mtype` (> 0), waiting while the
+    /// queue is full unless `nowait` (then a full queue is `Ok(false)`).
+    pub fn queue_send(&self, queue_id: i32, mtype: i64, data: &[u8], nowait: bool) -> Result<bool> {
+        if mtype <= 0 {
+            return Err(Error::InvalidArgument(format!("message type {mtype} must be greater than 0")));
+        }
+        msgqueue::send_typed(queue_id, mtype, data, nowait)
+    }
+
+    /// Takes the next message of type `mtype` (0: any) of at most `size` bytes from queue
+    /// `queue_id`, waiting for one unless `nowait`. `Ok(None)`: a signal interrupted the wait,
+    /// nothing waits (`nowait`), or this worker is stopping. A message longer than `size` stays
+    /// in the queue whole: `Err(Error::InvalidArgument)`.
+    pub fn queue_receive(&self, queue_id: i32, mtype: i64, size: usize, nowait: bool) -> Result<Option<Vec<u8>>> {
+        let mut buf = Vec::new();
+        // A worker asked to stop takes no new message (its pop() loop ends, WorkerStop runs).
+        let taken = with_worker_slot(|slot| {
+            wait_interruptibly(slot, worker_signals::term_requested, || {
+                msgqueue::receive_typed(queue_id, mtype, &mut buf, size, nowait)
+            })
+        });
+        match taken {
+            Some(Taken::Message(len)) => Ok(Some(msgqueue::typed_text(&buf, len).to_vec())),
+            None | Some(Taken::Nothing) => Ok(None),
+            Some(Taken::TooBig) => Err(Error::System {
+                what: format!("msgrcv({queue_id}, {size}, {mtype})"),
+                source: std::io::Error::from_raw_os_error(libc::E2BIG),
+            }),
+            Some(Taken::Gone) => Err(Error::QueueGone),
+            Some(Taken::Failed(source)) => Err(Error::System {
+                what: format!("msgrcv({queue_id}, {size}, {mtype})"),
+                source,
+            }),
+        }
+    }
+
+    /// The number of messages and of bytes waiting in queue `queue_id`.
+    pub fn queue_stat(&self, queue_id: i32) -> Result<(u64, u64)> {
+        msgqueue::stat(queue_id)
+    }
+
+    /// Sets the capacity of queue `queue_id` in bytes.
+    pub fn queue_set_capacity(&self, queue_id: i32, bytes: u64) -> Result<()> {
+        msgqueue::set_capacity(queue_id, bytes)
+    }
+
+    /// Removes queue `queue_id` (and the messages in it).
+    pub fn queue_remove(&self, queue_id: i32) -> Result<()> {
+        msgqueue::remove(queue_id)
+    }
+
     /// In a worker: leave the message loop after the current message. Elsewhere: no effect.
     pub fn stop(&self) {
         let mut s = state::lock();
@@ -246,6 +341,14 @@ impl Context {
         info!("worker#{worker_id} (pid {pid}) detached from the pool");
         true
     }
+}
+
+/// Settings a manager callback changed (`Context::update_settings`), for the manager to take.
+static PENDING_SETTINGS: Mutex<Option<PoolConfig>> = Mutex::new(None);
+
+/// The settings a manager callback changed since the last call, if any.
+pub(crate) fn take_settings_update() -> Option<PoolConfig> {
+    PENDING_SETTINGS.lock().take()
 }
 
 /// Runs `f` with this worker's slot in the shared table (None outside a worker), without holding

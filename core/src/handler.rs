@@ -3,6 +3,7 @@
 
 use crate::context::Context;
 pub use crate::event::{Event, Outcome};
+pub use crate::ipc::event_loop::CoroutineRuntime;
 
 /// The embedder's callbacks. Every method has a default that does nothing, so a handler implements
 /// the events it cares about and says which ones it has in `implements`.
@@ -39,5 +40,12 @@ pub trait Handler {
     /// the embedder has done what its runtime does at exit (e.g. PHP reports a pending exception).
     fn forked_copy_exit_status(&mut self) -> i32 {
         0
+    }
+
+    /// Coroutine mode (the PHP extension's `enable_coroutine`): the runtime whose event loop a
+    /// worker runs instead of its IPC mode's loop, and which handles the worker's SIGTERM (see
+    /// `CoroutineRuntime`). None, the default: no coroutine mode. The C ABI has none.
+    fn coroutine_runtime(&mut self) -> Option<&mut dyn CoroutineRuntime> {
+        None
     }
 }

@@ -12,6 +12,9 @@ pub enum IpcMode {
     MsgQueue = 2,
     /// A listening TCP or unix socket with length-prefixed requests.
     Socket = 3,
+    /// A Redis stream read through a consumer group, with at-least-once delivery (beyond Swoole;
+    /// a number far from Swoole's).
+    Redis = 100,
 }
 
 impl IpcMode {
@@ -27,6 +30,7 @@ impl IpcMode {
             IpcMode::UnixSock => "SWOOLE_IPC_UNIXSOCK",
             IpcMode::MsgQueue => "SWOOLE_IPC_MSGQUEUE",
             IpcMode::Socket => "SWOOLE_IPC_SOCKET",
+            IpcMode::Redis => "PROCPOOL_IPC_REDIS",
         }
     }
 }

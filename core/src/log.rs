@@ -1,5 +1,6 @@
 //! One-line log records on stderr, in Swoole's layout: `[date time $pid.id]\tLEVEL\tmessage`
-//! (`$` marks the manager, `*` a worker). Written with one write(2) so lines of several
+//! (`$` marks the manager, `*` a worker, `@` a process where no pool runs, e.g. a `listen()` that
+//! failed before `start()`). Written with one write(2) so lines of several
 //! processes never interleave mid-line.
 
 use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
@@ -7,13 +8,21 @@ use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use crate::config::LogLevel;
 
 static LEVEL: AtomicU8 = AtomicU8::new(LogLevel::Warning as u8);
-/// The worker id this process logs under (-1: the manager, or no pool). Kept here, not read from
-/// the pool's state, so logging takes no lock and works while any lock is held.
-static WORKER_ID: AtomicI64 = AtomicI64::new(-1);
+/// The worker id this process logs under (-1: the manager; `IDLE`: no pool runs in this process).
+/// Kept here, not read from the pool's state, so logging takes no lock and works while any lock
+/// is held.
+static WORKER_ID: AtomicI64 = AtomicI64::new(IDLE);
+/// No pool runs in this process: Swoole's layout marks such a process `@pid.0`.
+const IDLE: i64 = -2;
 
 /// Set when a worker starts (None in the manager).
 pub fn set_worker_id(id: Option<usize>) {
     WORKER_ID.store(id.map_or(-1, |id| id as i64), Ordering::Relaxed);
+}
+
+/// Set when the manager's run ends: the process is no pool's any more.
+pub fn set_idle() {
+    WORKER_ID.store(IDLE, Ordering::Relaxed);
 }
 
 pub fn set_level(level: LogLevel) {
@@ -33,6 +42,7 @@ pub fn write(level: LogLevel, message: &str) {
         _ => "WARNING",
     };
     let (marker, id) = match WORKER_ID.load(Ordering::Relaxed) {
+        IDLE => ('@', 0),
         -1 => ('$', -1),
         id => ('*', id),
     };

@@ -87,9 +87,9 @@ impl Pool {
     /// `Context::shutdown`). Returns in the manager only; workers exit inside. Whatever way it
     /// returns (an error, a panic in a callback), no worker is left running behind it.
     pub fn start(&mut self, handler: &mut dyn Handler) -> Result<()> {
-        if self.started {
-            return Err(Error::AlreadyStarted);
-        }
+        // A pool whose run ended can run again, as Swoole's does (the SOCKET listener is kept
+        // between runs). `started` tells whether this call got as far as running the pool.
+        self.started = false;
         if state::role() != state::Role::Idle {
             return Err(Error::AlreadyRunning);
         }
@@ -100,6 +100,9 @@ impl Pool {
         }
         refuse_threads()?;
         reopen_closed_stdio()?;
+        // REDIS: connect once to check the URL, AUTH and keys and create the group, then disconnect
+        // (nothing is shared across the fork); the guard forgets the settings when start() ends.
+        let _redis = crate::ipc::redis::prepare(&self.config)?;
         let policy = self.config.restart;
         if !self.config.ipc_mode.has_messages()
             && (policy.max_request > 0 || !policy.request_timeout.is_zero() || !policy.slow_request.is_zero())
@@ -141,6 +144,7 @@ impl Pool {
         };
         state::enter_manager(shared)?;
         crate::log::set_worker_id(None);
+        let _ = crate::context::take_settings_update();
         self.started = true;
         // Leave the manager role even if a callback panics through run_manager.
         struct LeaveManager;
@@ -170,7 +174,9 @@ impl Pool {
             None,
             |_| None,
         ));
-        self.listener = None;
+        // The listener stays open for the next run, as Swoole's does; it is closed (its unix
+        // socket file removed) when the pool is dropped.
+        crate::log::set_idle();
         result
     }
 
@@ -239,6 +245,16 @@ fn run_manager(
     let manager_pid = std::process::id();
     handler.on_start(&ctx);
     end_if_forked_copy(handler, manager_pid);
+    // Settings changed inside Start apply to this run (Swoole's set() in Start takes effect).
+    let updated;
+    let config = match crate::context::take_settings_update() {
+        Some(new) => {
+            updated = runtime_settings(config, new);
+            crate::log::set_level(effective_log_level(updated.log_level));
+            &updated
+        }
+        None => config,
+    };
     info!(
         "manager pid {} starting {} workers",
         std::process::id(),
@@ -328,6 +344,9 @@ fn supervise(
                     info!("{} received: shutting down", signal.as_str());
                     ops.handler.on_shutdown(&ctx);
                     end_if_forked_copy(ops.handler, manager_pid);
+                    if let Some(new) = crate::context::take_settings_update() {
+                        supervisor.set_max_wait(new.max_wait_time);
+                    }
                     supervisor.begin_shutdown(ops);
                 }
                 Signal::SIGUSR1 | Signal::SIGUSR2 => {
@@ -344,6 +363,23 @@ fn supervise(
     }
     info!("all workers stopped; manager done");
     Ok(())
+}
+
+/// The settings of a running pool after a `Start` callback changed them to `new`: what was fixed
+/// when the pool started (worker count, IPC mode, the queue, the socketpairs and message bus, the
+/// metrics endpoint) stays as it was.
+fn runtime_settings(current: &PoolConfig, new: PoolConfig) -> PoolConfig {
+    PoolConfig {
+        worker_num: current.worker_num,
+        ipc_mode: current.ipc_mode,
+        msgqueue_key: current.msgqueue_key,
+        msgqueue_permissions: current.msgqueue_permissions,
+        msgqueue_allow_foreign: current.msgqueue_allow_foreign,
+        enable_message_bus: current.enable_message_bus,
+        metrics_listen: current.metrics_listen.clone(),
+        redis: current.redis.clone(),
+        ..new
+    }
 }
 
 /// A worker found the pool's queue removed (`ipcrm`). The manager opens the queue again (same key,

@@ -185,6 +185,12 @@ impl Supervisor {
         self
     }
 
+    /// A new `max_wait_time` (a `Shutdown` callback changed it): grace periods that begin from now
+    /// on use it.
+    pub fn set_max_wait(&mut self, max_wait: Duration) {
+        self.max_wait = max_wait;
+    }
+
     /// Sends `signal` to a worker of slot `id` and remembers the pool asked for its end.
     fn signal_worker(&mut self, id: usize, pid: Pid, signal: i32, ops: &mut dyn ProcessOps) {
         if self.slots[id].pid == Some(pid) {

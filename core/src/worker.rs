@@ -85,6 +85,12 @@ impl Delivery for HandlerDelivery<'_> {
     }
 }
 
+impl ipc::event_loop::LoopDelivery for HandlerDelivery<'_> {
+    fn runtime(&mut self) -> Option<&mut dyn ipc::event_loop::CoroutineRuntime> {
+        self.handler.coroutine_runtime()
+    }
+}
+
 pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, table: &WorkerTable) -> ! {
     // A panic must end the worker here: unwinding further would run the manager's code (and its
     // destructors, e.g. removing the listening socket's file) in this forked copy.
@@ -163,8 +169,10 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
     table.worker_began(worker_id);
     let ctx = Context;
     // Message modes handle SIGTERM themselves (finish the message in hand); IPC_NONE keeps the
-    // default action unless the script installs its own handler.
-    let wake_fd = if env.config.ipc_mode.has_messages() {
+    // default action unless the script installs its own handler. In coroutine mode (PHP) the
+    // runtime handles it, as Swoole's pool does (see ipc/event_loop.rs).
+    let coroutine = handler.coroutine_runtime().is_some();
+    let wake_fd = if env.config.ipc_mode.has_messages() && !coroutine {
         match worker_signals::install(env.manager_pid, env.config.max_wait_time) {
             Ok(fd) => Some(fd),
             Err(e) => {
@@ -181,6 +189,8 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
         Outcome::Failed => table.report_failure(worker_id),
         Outcome::Normal => {}
     }
+    // A SIGTERM handler the script installed in WorkerStart must not take the loop's stop away.
+    worker_signals::reclaim();
     if env.config.ipc_mode.has_messages() {
         table.set_state(worker_id, SlotState::Idle);
     }
@@ -192,6 +202,10 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
     };
     let wants_messages = delivery.handler.implements(Event::Message);
     let outcome = match (env.config.ipc_mode, wake_fd) {
+        _ if coroutine => {
+            let recv_fd = unix_recv_fd.filter(|_| env.config.ipc_mode == IpcMode::UnixSock && wants_messages);
+            ipc::event_loop::serve(&mut delivery, recv_fd, env.config)
+        }
         (IpcMode::Socket, Some(wake_fd)) => match env.listener {
             Some(listener) => ipc::socket::serve(&mut delivery, listener.raw_fd(), wake_fd, env.config),
             None => Outcome::Normal,
@@ -210,6 +224,10 @@ fn run_worker(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, tabl
             }
             _ => Outcome::Normal,
         },
+        (IpcMode::Redis, Some(_)) if wants_messages => {
+            let slot = delivery.slot;
+            ipc::redis::serve(&mut delivery, slot, &env.config.redis)
+        }
         _ => Outcome::Normal,
     };
     let handler = delivery.handler;

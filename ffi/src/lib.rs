@@ -21,6 +21,7 @@ mod operate;
 mod panic;
 mod pool;
 mod ptr;
+mod redis;
 mod result;
 mod unixsock;
 
@@ -36,6 +37,7 @@ pub use result::{
     PROCPOOL_ERR_NOT_SUPPORTED, PROCPOOL_ERR_NULL, PROCPOOL_ERR_PANIC, PROCPOOL_ERR_QUEUE_GONE, PROCPOOL_ERR_STATE,
     PROCPOOL_ERR_SYSTEM, PROCPOOL_ERR_WOULD_BLOCK, PROCPOOL_OK,
 };
+pub use redis::*;
 pub use unixsock::*;
 
 /// The major version of procpool this header belongs to (the `0` of "0.1.0"; semantic versioning).
@@ -76,6 +78,12 @@ pub const PROCPOOL_IPC_MSGQUEUE: procpool_ipc_mode = 2;
 /// SWOOLE_IPC_SOCKET): `procpool_pool_listen` before start, a Message callback
 /// (`procpool_pool_on_message`) per request, replies with `procpool_request_write`.
 pub const PROCPOOL_IPC_SOCKET: procpool_ipc_mode = 3;
+/// `procpool_ipc_mode`: a Redis stream read through a consumer group, at least once (beyond
+/// Swoole): `procpool_pool_set_redis_url` / `_stream` (required) / `_group` ..., a Message callback
+/// run once per entry (its `data` field); the entry is acknowledged when the callback returns 0, and
+/// delivered again otherwise, up to `procpool_pool_set_redis_max_deliveries` times before it is
+/// moved to the dead-letter stream. See docs/redis.md.
+pub const PROCPOOL_IPC_REDIS: procpool_ipc_mode = 100;
 
 /// PROCPOOL_IPC_MSGQUEUE: the largest message a worker receives whole (Swoole's limit); a longer one is
 /// cut to this size. The system's own limit (`/proc/sys/kernel/msgmax`, often 8192) may be lower:
@@ -152,6 +160,7 @@ mod tests {
             (PROCPOOL_IPC_UNIXSOCK, procpool::IpcMode::UnixSock),
             (PROCPOOL_IPC_MSGQUEUE, procpool::IpcMode::MsgQueue),
             (PROCPOOL_IPC_SOCKET, procpool::IpcMode::Socket),
+            (PROCPOOL_IPC_REDIS, procpool::IpcMode::Redis),
         ] {
             assert_eq!(procpool::IpcMode::from_raw(raw.into()).unwrap(), mode);
         }

@@ -3,10 +3,10 @@
 //! Rust here, and what happens next follows SPEC.md's "Facts from running Swoole".
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::IntoZvalDyn;
-use ext_php_rs::types::{ZendObject, ZendStr, Zval};
+use ext_php_rs::types::{ZendStr, Zval};
 use ext_php_rs::zend::{try_catch, ExecutorGlobals};
 use procpool::{Context, Event as CoreEvent, Handler, Outcome};
 
@@ -108,12 +108,25 @@ fn worker_outcome(ended: Ended) -> Outcome {
     }
 }
 
-/// A failure of a manager-side callback (Start, Shutdown), re-raised by start() once the pool has
-/// stopped, so that the script sees it where it called start().
+/// A failure of a manager-side callback (Start, Shutdown) that the pool cannot carry on after: a
+/// fatal error. start() stops the pool, then lets the engine's bailout go on.
 pub enum ManagerFailure {
-    Exception(ZBox<ZendObject>),
-    Exit,
     Fatal,
+}
+
+/// The manager's shutdown has begun (Shutdown runs, or ran): `running`/`workerRunning` read false.
+static MANAGER_STOPPING: AtomicBool = AtomicBool::new(false);
+/// This worker's loop ended (WorkerStop runs): `running`/`workerRunning` read false.
+static WORKER_STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// In the manager: whether the shutdown has begun.
+pub fn manager_stopping() -> bool {
+    MANAGER_STOPPING.load(Ordering::Relaxed)
+}
+
+/// In a worker: whether it is in WorkerStop.
+pub fn worker_stopping() -> bool {
+    WORKER_STOPPING.load(Ordering::Relaxed)
 }
 
 pub struct PhpHandler {
@@ -127,6 +140,8 @@ pub struct PhpHandler {
 
 impl PhpHandler {
     pub fn new(callbacks: Callbacks, this: Zval) -> PhpHandler {
+        MANAGER_STOPPING.store(false, Ordering::Relaxed);
+        WORKER_STOPPING.store(false, Ordering::Relaxed);
         PhpHandler {
             callbacks,
             this,
@@ -135,6 +150,10 @@ impl PhpHandler {
         }
     }
 
+    /// Swoole: an uncaught exception in Start or Shutdown is reported as PHP reports one, and the
+    /// pool carries on (the workers start after a Start that threw; a Shutdown that threw still
+    /// ends the pool normally); `exit()` is absorbed the same way (its status stays the script's
+    /// exit status). Only a fatal error stops the pool early.
     fn run_manager_callback(&mut self, callback: Option<&Zval>, ctx: &Context) {
         let Some(callback) = callback else { return };
         let ended = call_guarded(callback, vec![&self.this]);
@@ -143,19 +162,18 @@ impl PhpHandler {
             // A child the callback forked: the core ends it (see forked_copy_exit_status).
             return;
         }
-        let failure = match ended {
-            Ended::Returned => return,
-            Ended::Threw => ExecutorGlobals::take_exception().map(ManagerFailure::Exception),
-            Ended::Exited => {
-                zend::clear_pending();
-                Some(ManagerFailure::Exit)
+        match ended {
+            Ended::Returned => {}
+            Ended::Threw => zend::report_pending_exception(),
+            Ended::Exited => zend::clear_pending(),
+            Ended::Fatal => {
+                if self.manager_failure.is_none() {
+                    self.manager_failure = Some(ManagerFailure::Fatal);
+                }
+                let _ = ctx.shutdown();
             }
-            Ended::Fatal => Some(ManagerFailure::Fatal),
-        };
-        if self.manager_failure.is_none() {
-            self.manager_failure = failure;
         }
-        let _ = ctx.shutdown();
+        zend::flush_output();
     }
 }
 
@@ -166,6 +184,9 @@ impl Handler for PhpHandler {
     }
 
     fn on_worker_start(&mut self, _ctx: &Context, worker_id: usize) -> Outcome {
+        // A new worker starts without the signal callbacks Process::signal() registered in the
+        // manager (Swoole's php_swoole_process_clean()).
+        crate::process::forget_signal_callbacks();
         let Some(callback) = self.callbacks.worker_start.as_ref().map(Zval::shallow_clone) else {
             return Outcome::Normal;
         };
@@ -184,7 +205,21 @@ impl Handler for PhpHandler {
         };
         let mut message = Zval::new();
         message.set_zend_string(ZendStr::new(data, false));
-        worker_outcome(call_guarded(&callback, vec![&self.this, &message]))
+        let ended = call_guarded(&callback, vec![&self.this, &message]);
+        // IPC_REDIS: the entry is acknowledged only if Message returned; exit() is a failure too,
+        // and a failure's text goes into the dead-letter entry.
+        if crate::redis::entry_in_hand() {
+            match ended {
+                Ended::Threw => crate::redis::note_exception(),
+                Ended::Exited => {
+                    crate::redis::note_exit(ExecutorGlobals::get().exit_status);
+                    zend::clear_pending();
+                    return Outcome::Failed;
+                }
+                Ended::Returned | Ended::Fatal => {}
+            }
+        }
+        worker_outcome(ended)
     }
 
     fn implements(&self, event: CoreEvent) -> bool {
@@ -216,6 +251,7 @@ impl Handler for PhpHandler {
     }
 
     fn on_worker_stop(&mut self, _ctx: &Context, worker_id: usize) {
+        WORKER_STOPPING.store(true, Ordering::Relaxed);
         if let Some(callback) = self.callbacks.worker_stop.as_ref().map(Zval::shallow_clone) {
             let id = worker_id as i64;
             match call_guarded(&callback, vec![&self.this, &id]) {
@@ -228,6 +264,7 @@ impl Handler for PhpHandler {
     }
 
     fn on_shutdown(&mut self, ctx: &Context) {
+        MANAGER_STOPPING.store(true, Ordering::Relaxed);
         let callback = self.callbacks.shutdown.as_ref().map(Zval::shallow_clone);
         self.run_manager_callback(callback.as_ref(), ctx);
     }

@@ -7,7 +7,7 @@
 # examples/c/hello_pool.c through a SIGTERM shutdown, runs examples/c/socket_echo_server.c on TCP
 # port 0 with one request (sent through bash's /dev/tcp) before a SIGTERM, and runs
 # examples/c/msgqueue_worker.c on a fresh System V key fed 1000 messages by tests/c/msgsend.c before
-# a SIGTERM (the queue is removed).
+# a SIGTERM (the queue is removed). tests/c/redis.c starts its own redis-server (which must be installed).
 #
 # usage: tests/c/run.sh            (from anywhere; CC, CXX and CARGO may be overridden)
 set -u
@@ -115,10 +115,10 @@ run_checked() {
     fi
 }
 
-for program in lifecycle errors socket_echo msgqueue unixsock callbacks operate; do
+for program in lifecycle errors socket_echo msgqueue unixsock callbacks operate redis; do
     run_checked "$program" dynamic
 done
-for program in lifecycle errors socket_echo msgqueue unixsock callbacks operate; do
+for program in lifecycle errors socket_echo msgqueue unixsock callbacks operate redis; do
     run_checked "$program" static
 done
 

@@ -3,7 +3,9 @@
 //! `detach()`). Transports know nothing of the process-global state or of `Context`: what they need
 //! (the worker's slot in the shared table, how to deliver a message) is passed in.
 
+pub(crate) mod event_loop;
 pub mod msgqueue;
+pub mod redis;
 pub(crate) mod socket;
 pub mod unixsock;
 

@@ -196,6 +196,100 @@ pub(crate) fn send(queue_id: i32, data: &[u8]) -> Result<()> {
     }
 }
 
+/// How a `receive_typed` ended.
+pub(crate) enum Taken {
+    /// A whole message of that many bytes is in the buffer.
+    Message(usize),
+    /// Interrupted by a signal, or (IPC_NOWAIT) no message of that type waits.
+    Nothing,
+    /// The next message is longer than the buffer: it stays in the queue (E2BIG).
+    TooBig,
+    /// The queue was removed (EIDRM/EINVAL).
+    Gone,
+    /// Any other failure.
+    Failed(std::io::Error),
+}
+
+/// Swoole's `MsgQueue::pop`: takes the next message of `mtype` (0: any type) of at most `size`
+/// bytes. A longer message is left in the queue whole (no MSG_NOERROR), so nothing of it is lost.
+pub(crate) fn receive_typed(queue_id: i32, mtype: i64, buf: &mut Vec<u8>, size: usize, nowait: bool) -> Taken {
+    buf.resize(MTYPE_LEN + size, 0);
+    let flags = if nowait { libc::IPC_NOWAIT } else { 0 };
+    // SAFETY: the buffer holds an mtype and `size` bytes of text.
+    let n = unsafe { libc::msgrcv(queue_id, buf.as_mut_ptr().cast(), size, mtype as libc::c_long, flags) };
+    if n >= 0 {
+        return Taken::Message(n as usize);
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EINTR | libc::ENOMSG) => Taken::Nothing,
+        Some(libc::E2BIG) => Taken::TooBig,
+        Some(libc::EIDRM | libc::EINVAL) => Taken::Gone,
+        _ => Taken::Failed(std::io::Error::last_os_error()),
+    }
+}
+
+/// The text of a message `receive_typed` took.
+pub(crate) fn typed_text(buf: &[u8], len: usize) -> &[u8] {
+    &buf[MTYPE_LEN..MTYPE_LEN + len]
+}
+
+/// Swoole's `MsgQueue::push`: sends one message of type `mtype` (> 0). Retries on EINTR; with
+/// `nowait`, a full queue is `Ok(false)` (EAGAIN) instead of a wait.
+pub(crate) fn send_typed(queue_id: i32, mtype: i64, data: &[u8], nowait: bool) -> Result<bool> {
+    let mut buf = Vec::with_capacity(MTYPE_LEN + data.len());
+    buf.extend_from_slice(&(mtype as libc::c_long).to_ne_bytes());
+    buf.extend_from_slice(data);
+    let flags = if nowait { libc::IPC_NOWAIT } else { 0 };
+    loop {
+        // SAFETY: msgsnd(2) with a buffer laid out as struct msgbuf.
+        if unsafe { libc::msgsnd(queue_id, buf.as_ptr().cast(), data.len(), flags) } == 0 {
+            return Ok(true);
+        }
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) => return Ok(false),
+            _ => return Err(Error::last_os(format!("msgsnd({queue_id}, {}, {mtype})", data.len()))),
+        }
+    }
+}
+
+/// The number of messages and of bytes in the queue (msgctl IPC_STAT).
+pub(crate) fn stat(queue_id: i32) -> Result<(u64, u64)> {
+    // SAFETY: IPC_STAT writes into a msqid_ds we own.
+    let mut info: libc::msqid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::msgctl(queue_id, libc::IPC_STAT, &mut info) } != 0 {
+        return Err(Error::last_os(format!("msgctl({queue_id}, IPC_STAT)")));
+    }
+    Ok((info.msg_qnum as u64, info.__msg_cbytes as u64))
+}
+
+/// Sets the queue's capacity in bytes (msg_qbytes; above `kernel.msgmnb` needs CAP_SYS_RESOURCE).
+pub(crate) fn set_capacity(queue_id: i32, bytes: u64) -> Result<()> {
+    // SAFETY: IPC_STAT writes into a msqid_ds we own.
+    let mut info: libc::msqid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; IPC_SET reads the same struct back.
+    unsafe {
+        if libc::msgctl(queue_id, libc::IPC_STAT, &mut info) != 0 {
+            return Err(Error::last_os(format!("msgctl({queue_id}, IPC_STAT)")));
+        }
+        info.msg_qbytes = bytes as libc::msglen_t;
+        if libc::msgctl(queue_id, libc::IPC_SET, &mut info) != 0 {
+            return Err(Error::last_os(format!("msgctl(msqid={queue_id}, IPC_SET, msg_qbytes={bytes})")));
+        }
+    }
+    Ok(())
+}
+
+/// Removes the queue (msgctl IPC_RMID).
+pub(crate) fn remove(queue_id: i32) -> Result<()> {
+    // SAFETY: msgctl(IPC_RMID) takes no buffer.
+    if unsafe { libc::msgctl(queue_id, libc::IPC_RMID, std::ptr::null_mut()) } != 0 {
+        return Err(Error::last_os(format!("msgctl({queue_id}, IPC_RMID)")));
+    }
+    Ok(())
+}
+
 /// The worker loop: one `Message` per message until SIGTERM, stop() or detach(). `Err(QueueGone)`
 /// when the queue was removed under the pool: nothing more can come from it.
 pub(crate) fn serve(delivery: &mut dyn Delivery, slot: WorkerSlot, queue_id: i32) -> Result<Outcome> {
