@@ -46,7 +46,7 @@ lint:
 
 test-rust:
 	@echo "== cargo tests (core unit, integration tests/, fuzz-regression replay, C header freshness) =="
-	cargo test --workspace
+	cargo test --workspace --no-fail-fast
 
 test-c:
 	@echo "== C ABI tests (tests/c) =="

@@ -893,9 +893,13 @@ procpool_result procpool_pool_on_message(procpool_pool *pool,
  * run the callbacks and exit. While the pool runs, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and
  * SIGCHLD are blocked in the calling thread (read from a signalfd); the signal mask is restored on return.
  *
+ * Precondition: the calling process has one thread. fork() copies only the calling thread, so a
+ * worker could wait for ever on a lock another thread held at the fork; a process with more threads
+ * gets `PROCPOOL_ERR_STATE` and nothing is forked.
+ *
  * PROCPOOL_IPC_SOCKET: each worker runs WorkerStart, then serves requests on the listening socket
- * (one connection at a time, Message per request) until SIGTERM; the socket is closed (a unix
- * socket file removed) when this returns.
+ * (up to `max_connections` connections at once, the Message callback once per complete request)
+ * until SIGTERM.
  *
  * PROCPOOL_IPC_MSGQUEUE: the queue is opened (or created) before any worker is forked; a queue that
  * cannot be opened is this call's `PROCPOOL_ERR_SYSTEM`. With a Message callback, each worker runs

@@ -14,6 +14,6 @@ foreach ([4, -1, 99] as $t) {
 }
 ?>
 --EXPECTF--
-ProcPool\Exception: unknown IPC type 4 (expected SWOOLE_IPC_NONE=0, %s)
-ProcPool\Exception: unknown IPC type -1 (expected SWOOLE_IPC_NONE=0, %s)
-ProcPool\Exception: unknown IPC type 99 (expected SWOOLE_IPC_NONE=0, %s)
+Swoole\Exception: unknown IPC type 4 (expected SWOOLE_IPC_NONE=0, %s)
+Swoole\Exception: unknown IPC type -1 (expected SWOOLE_IPC_NONE=0, %s)
+Swoole\Exception: unknown IPC type 99 (expected SWOOLE_IPC_NONE=0, %s)

@@ -14,6 +14,6 @@ foreach ([0, -1, -100] as $n) {
 }
 ?>
 --EXPECT--
-ProcPool\Exception: worker_num must be greater than 0, 0 given
-ProcPool\Exception: worker_num must be greater than 0, -1 given
-ProcPool\Exception: worker_num must be greater than 0, -100 given
+Swoole\Exception: worker_num must be greater than 0, 0 given
+Swoole\Exception: worker_num must be greater than 0, -1 given
+Swoole\Exception: worker_num must be greater than 0, -100 given

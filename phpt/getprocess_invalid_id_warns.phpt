@@ -22,10 +22,10 @@ var_dump($pool->start());
 procpool_deadline_cancel();
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::getProcess(): invalid worker_id[2], the pool has 2 workers in %s on line %d
+Warning: Swoole\Process\Pool::getProcess(): invalid worker_id[2], the pool has 2 workers in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::getProcess(): invalid worker_id[100], the pool has 2 workers in %s on line %d
+Warning: Swoole\Process\Pool::getProcess(): invalid worker_id[100], the pool has 2 workers in %s on line %d
 bool(false)
 bool(true)
 NULL

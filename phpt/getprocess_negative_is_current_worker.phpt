@@ -30,6 +30,6 @@ procpool_deadline_cancel();
 ?>
 --EXPECT--
 NULL
-worker 0: class=ProcPool\Process id=0 pid_ok=1 same=1 same_as_own_id=1
-worker 1: class=ProcPool\Process id=1 pid_ok=1 same=1 same_as_own_id=1
-worker 2: class=ProcPool\Process id=2 pid_ok=1 same=1 same_as_own_id=1
+worker 0: class=Swoole\Process id=0 pid_ok=1 same=1 same_as_own_id=1
+worker 1: class=Swoole\Process id=1 pid_ok=1 same=1 same_as_own_id=1
+worker 2: class=Swoole\Process id=2 pid_ok=1 same=1 same_as_own_id=1

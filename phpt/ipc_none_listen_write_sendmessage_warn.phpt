@@ -12,15 +12,15 @@ var_dump($pool->sendMessage('data', 0));
 var_dump(file_exists('/tmp/procpool-never-created.sock'));
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::write(): write() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::write(): write() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::sendMessage(): sendMessage() is only available with SWOOLE_IPC_UNIXSOCK in %s on line %d
+Warning: Swoole\Process\Pool::sendMessage(): sendMessage() is only available with SWOOLE_IPC_UNIXSOCK in %s on line %d
 bool(false)
 bool(false)

@@ -54,7 +54,7 @@ procpool_deadline_cancel();
 ?>
 --EXPECT--
 stdout:
-ProcPool\Exception: msgget(key KEY): cannot open the message queue: Permission denied (os error 13)
+Swoole\Exception: msgget(key KEY): cannot open the message queue: Permission denied (os error 13)
 start() failed at once: true
 int(-1)
 bool(false)

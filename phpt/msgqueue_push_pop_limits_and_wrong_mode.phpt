@@ -1,5 +1,5 @@
 --TEST--
-Process::push()/pop(): pop($size) cuts the message to $size bytes (the rest of that message is dropped, the next one is intact); push() of more than 65536 bytes warns and returns false; push() above the kernel's msgmax warns and returns false; in a non-MSGQUEUE pool (IPC_NONE, SOCKET) push() and pop() warn and return false
+Process::push()/pop() as Swoole's: pop($size) with a buffer shorter than the next message returns false (a line in the pool's log) and leaves the message in the queue, whole; pop(0) means 65536; push('') and push() of 65536 bytes or more warn and return false; push() above the kernel's msgmax returns false with a log line; in a pool whose handles have no queue (IPC_NONE, SOCKET) push() and pop() warn "no msgqueue" and return false
 --EXTENSIONS--
 procpool
 pcntl
@@ -18,12 +18,14 @@ $pool->on('WorkerStart', function ($pool, $id) use ($max) {
     $waitForSigterm = procpool_catch_sigterm();
     $p = $pool->getProcess();
     var_dump($p->push('abcdefghij'), $p->push('next'));
-    var_dump($p->pop(4), $p->pop());
+    var_dump($p->pop(4));
+    var_dump($p->pop(), $p->pop());
     var_dump($p->push('0123456789'));
     var_dump($p->pop(0));
-    echo "push of 65537 bytes:\n";
-    var_dump($p->push(str_repeat('x', 65537)));
-    // the kernel refuses a message above msgmax (8192 by default) even inside procpool's own limit
+    var_dump($p->push(''));
+    echo "push of 65536 bytes:\n";
+    var_dump($p->push(str_repeat('x', 65536)));
+    // the kernel refuses a message above msgmax (8192 by default) even inside the 65535-byte limit
     echo "push of msgmax+1 bytes:\n";
     var_dump($p->push(str_repeat('x', $max + 1)));
     $pool->shutdown();
@@ -59,34 +61,38 @@ procpool_deadline_cancel();
 -- MSGQUEUE pool
 bool(true)
 bool(true)
-string(4) "abcd"
+[%s *%d.0]	WARNING	msgrcv(%d, 4, 0) failed, Error: Argument list too long[7]
+bool(false)
+string(10) "abcdefghij"
 string(4) "next"
 bool(true)
-string(0) ""
-push of 65537 bytes:
+string(10) "0123456789"
 
-Warning: ProcPool\Process::push(): push() failed: message of 65537 bytes is larger than the 65536-byte limit of SWOOLE_IPC_MSGQUEUE in %s on line %d
+Warning: Swoole\Process::push(): the data to push is empty in %s on line %d
+bool(false)
+push of 65536 bytes:
+
+Warning: Swoole\Process::push(): the data to push is too big in %s on line %d
 bool(false)
 push of msgmax+1 bytes:
-
-Warning: ProcPool\Process::push(): push() failed: %s in %s on line %d
+[%s *%d.0]	WARNING	msgsnd(%d, %d, 1) failed, Error: Invalid argument[22]
 bool(false)
 NULL
 left in the queue: 0
 -- IPC_NONE pool
 
-Warning: ProcPool\Process::push(): push() failed: no SWOOLE_IPC_MSGQUEUE pool is running in %s on line %d
+Warning: Swoole\Process::push(): no msgqueue, cannot use push() in %s on line %d
 bool(false)
 
-Warning: ProcPool\Process::pop(): pop() failed: no SWOOLE_IPC_MSGQUEUE pool is running in %s on line %d
+Warning: Swoole\Process::pop(): no msgqueue, cannot use pop() in %s on line %d
 bool(false)
 NULL
 -- SOCKET pool
 
-Warning: ProcPool\Process::push(): push() failed: no SWOOLE_IPC_MSGQUEUE pool is running in %s on line %d
+Warning: Swoole\Process::push(): no msgqueue, cannot use push() in %s on line %d
 bool(false)
 
-Warning: ProcPool\Process::pop(): pop() failed: no SWOOLE_IPC_MSGQUEUE pool is running in %s on line %d
+Warning: Swoole\Process::pop(): no msgqueue, cannot use pop() in %s on line %d
 bool(false)
 NULL
 int(-1)

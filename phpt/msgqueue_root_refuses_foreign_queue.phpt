@@ -54,7 +54,7 @@ procpool_deadline_cancel();
 bool(true)
 queue owner uid 65534, mode 0666
 -- default settings
-ProcPool\Exception: the message queue of key 0x%x (id %d) is owned by uid 65534 (created by uid 0) with mode 0666: whoever can write to it chooses what the workers run on; a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)
+Swoole\Exception: the message queue of key 0x%x (id %d) is owned by uid 65534 (created by uid 0) with mode 0666: whoever can write to it chooses what the workers run on; a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)
 -- msgqueue_allow_foreign => true
 worker got: hello
 NULL

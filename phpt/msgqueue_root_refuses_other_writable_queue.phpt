@@ -55,9 +55,9 @@ procpool_deadline_cancel();
 --EXPECTF--
 queue owner uid 0, mode 0666
 -- default msgqueue_permissions (0600)
-ProcPool\Exception: the message queue of key 0x%x (id %d) is owned by uid 0 (created by uid 0) with mode 0666: whoever can write to it chooses what the workers run on; a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)
+Swoole\Exception: the message queue of key 0x%x (id %d) is owned by uid 0 (created by uid 0) with mode 0666: whoever can write to it chooses what the workers run on; a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)
 -- msgqueue_permissions => 0644
-ProcPool\Exception: the message queue of key 0x%x (id %d) is owned by uid 0 (created by uid 0) with mode 0666: whoever can write to it chooses what the workers run on; a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)
+Swoole\Exception: the message queue of key 0x%x (id %d) is owned by uid 0 (created by uid 0) with mode 0666: whoever can write to it chooses what the workers run on; a pool running as root refuses it (set msgqueue_allow_foreign to use it anyway)
 -- msgqueue_permissions => 0666
 worker got: hello
 NULL

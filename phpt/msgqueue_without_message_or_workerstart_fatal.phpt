@@ -23,6 +23,6 @@ $pool->start();
 echo "not reached\n";
 ?>
 --EXPECTF--
-Fatal error: ProcPool\Pool::start(): require onMessage callback in %s on line %d
+Fatal error: Swoole\Process\Pool::start(): require onMessage callback in %s on line %d
 queue created: false
 int(-1)

@@ -1,5 +1,5 @@
 --TEST--
-on() called once the pool started (inside Start and inside a worker) warns and returns false
+on() called while the pool runs (inside Start and inside a worker) warns and returns false; after start() returned it registers again (true), as Swoole's pool is configurable again once its run ended
 --EXTENSIONS--
 procpool
 pcntl
@@ -33,11 +33,9 @@ procpool_deadline_cancel();
 --EXPECTF--
 in Start
 
-Warning: ProcPool\Pool::on(): on() cannot be called once the pool has been started in %s on line %d
+Warning: Swoole\Process\Pool::on(): on() cannot be called once the pool has been started in %s on line %d
 bool(false)
 worker said:
-Warning: ProcPool\Pool::on(): on() cannot be called once the pool has been started in %s on line %d
+Warning: Swoole\Process\Pool::on(): on() cannot be called once the pool has been started in %s on line %d
 bool(false)
-
-Warning: ProcPool\Pool::on(): on() cannot be called once the pool has been started in %s on line %d
-bool(false)
+bool(true)

@@ -19,5 +19,5 @@ try {
 }
 ?>
 --EXPECT--
-ProcPool\Exception: cannot set a Message callback with SWOOLE_IPC_NONE: workers of this mode receive no messages
+Swoole\Exception: cannot set a Message callback with SWOOLE_IPC_NONE: workers of this mode receive no messages
 lower case too

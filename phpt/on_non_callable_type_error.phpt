@@ -15,7 +15,7 @@ foreach (['no_such_function', 42, [new stdClass, 'nope'], null] as $cb) {
 }
 ?>
 --EXPECT--
-TypeError: ProcPool\Pool::on(): Argument #2 ($callback) must be a valid callback
-TypeError: ProcPool\Pool::on(): Argument #2 ($callback) must be a valid callback
-TypeError: ProcPool\Pool::on(): Argument #2 ($callback) must be a valid callback
-TypeError: ProcPool\Pool::on(): Argument #2 ($callback) must be a valid callback
+TypeError: Swoole\Process\Pool::on(): Argument #2 ($callback) must be a valid callback
+TypeError: Swoole\Process\Pool::on(): Argument #2 ($callback) must be a valid callback
+TypeError: Swoole\Process\Pool::on(): Argument #2 ($callback) must be a valid callback
+TypeError: Swoole\Process\Pool::on(): Argument #2 ($callback) must be a valid callback

@@ -9,8 +9,8 @@ var_dump($pool->on('foo', function () {}));
 var_dump($pool->on('Receive', function () {}));
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::on(): unknown event types[foo] in %s on line %d
+Warning: Swoole\Process\Pool::on(): unknown event types[foo] in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::on(): unknown event types[Receive] in %s on line %d
+Warning: Swoole\Process\Pool::on(): unknown event types[Receive] in %s on line %d
 bool(false)

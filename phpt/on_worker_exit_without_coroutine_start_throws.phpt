@@ -22,5 +22,5 @@ procpool_deadline_cancel();
 ?>
 --EXPECT--
 bool(true)
-ProcPool\Exception: the WorkerExit event exists only in coroutine mode, which procpool does not support; use WorkerStop
+Swoole\Exception: cannot set `onWorkerExit` without enable_coroutine
 int(-1)

@@ -1,9 +1,10 @@
 --TEST--
 SWOOLE_IPC_MSGQUEUE with key 0 (private queue): when the manager is SIGKILLed, its workers run WorkerStop, end within max_wait_time + 1 s and remove the private queue on their way out
 --DESCRIPTION--
-Worker 0 push()es one message carrying its pid; the worker that handles it finds the queue's msqid as
-the row of /proc/sysvipc/msg with key 0, lspid = the sender and lrpid = itself (as
-msgqueue_private_queue_removed.phpt does) and logs it.
+A pool without a Message callback (so that its process handles use the pool's queue, as in Swoole):
+worker 0 push()es one message carrying its pid; worker 1 pop()s it and finds the queue's msqid as the
+row of /proc/sysvipc/msg with key 0, lspid = the sender and lrpid = itself (as
+msgqueue_private_queue_removed.phpt does) and logs it. Both then wait for their SIGTERM.
 --EXTENSIONS--
 procpool
 pcntl
@@ -20,16 +21,18 @@ $log = getenv("LOG");
 $pool = new Swoole\Process\Pool(2, SWOOLE_IPC_MSGQUEUE, 0);
 $pool->set(["max_wait_time" => 1]);
 $pool->on("WorkerStart", function ($pool, $id) use ($log) {
+    $waitForSigterm = procpool_catch_sigterm();
     procpool_log($log, "worker $id " . getmypid());
     if ($id === 0) {
         $pool->getProcess()->push((string) getmypid());
+    } else {
+        $data = $pool->getProcess()->pop();
+        $me = getmypid();
+        $rows = array_values(array_filter(procpool_msgqueues(),
+            fn ($r) => $r["key"] === 0 && $r["lspid"] === (int) $data && $r["lrpid"] === $me));
+        procpool_log($log, "queue " . (count($rows) === 1 ? $rows[0]["msqid"] : "not found (" . count($rows) . " rows)"));
     }
-});
-$pool->on("Message", function ($pool, $data) use ($log) {
-    $me = getmypid();
-    $rows = array_values(array_filter(procpool_msgqueues(),
-        fn ($r) => $r["key"] === 0 && $r["lspid"] === (int) $data && $r["lrpid"] === $me));
-    procpool_log($log, "queue " . (count($rows) === 1 ? $rows[0]["msqid"] : "not found (" . count($rows) . " rows)"));
+    $waitForSigterm(10);
 });
 $pool->on("WorkerStop", function ($pool, $id) use ($log) {
     procpool_log($log, "stop $id");

@@ -33,4 +33,4 @@ NULL
 exec() returned false, output buffer kept: true
 buffer: buffered before exec
 
-Warning: ProcPool\Process::exec(): exec(/nonexistent/program) failed: No such file or directory (os error 2) in %s on line %d
+Warning: Swoole\Process::exec(): execv(/nonexistent/program) failed, Error: No such file or directory[2] in %s on line %d

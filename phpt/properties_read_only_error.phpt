@@ -52,16 +52,16 @@ procpool_deadline_cancel();
 @unlink($log);
 ?>
 --EXPECT--
-master_pid = 1: Error: Cannot modify readonly property ProcPool\Pool::$master_pid
-master_pid = 'x': Error: Cannot modify readonly property ProcPool\Pool::$master_pid
-workerId = 1: Error: Cannot modify readonly property ProcPool\Pool::$workerId
-workerPid = 1: Error: Cannot modify readonly property ProcPool\Pool::$workerPid
-workerRunning = false: Error: Cannot modify readonly property ProcPool\Pool::$workerRunning
-running = false: Error: Cannot modify readonly property ProcPool\Pool::$running
-running = 'no': Error: Cannot modify readonly property ProcPool\Pool::$running
+master_pid = 1: Error: Cannot modify readonly property Swoole\Process\Pool::$master_pid
+master_pid = 'x': Error: Cannot modify readonly property Swoole\Process\Pool::$master_pid
+workerId = 1: Error: Cannot modify readonly property Swoole\Process\Pool::$workerId
+workerPid = 1: Error: Cannot modify readonly property Swoole\Process\Pool::$workerPid
+workerRunning = false: Error: Cannot modify readonly property Swoole\Process\Pool::$workerRunning
+running = false: Error: Cannot modify readonly property Swoole\Process\Pool::$running
+running = 'no': Error: Cannot modify readonly property Swoole\Process\Pool::$running
 workers = array (
-): Error: Cannot modify readonly property ProcPool\Pool::$workers
-master_pid++: Error: Cannot modify readonly property ProcPool\Pool::$master_pid
+): Error: Cannot modify readonly property Swoole\Process\Pool::$workers
+master_pid++: Error: Cannot modify readonly property Swoole\Process\Pool::$master_pid
 int(-1)
 int(-1)
 int(-1)
@@ -69,10 +69,10 @@ bool(true)
 bool(true)
 NULL
 NULL
-Process id = 5: Error: Cannot modify readonly property ProcPool\Process::$id
-Process pid = 1: Error: Cannot modify readonly property ProcPool\Process::$pid
-Process pipe = 3: Error: Cannot modify readonly property ProcPool\Process::$pipe
-Process pid = 'x': Error: Cannot modify readonly property ProcPool\Process::$pid
-in a worker: Pool workerId = 7: Error: Cannot modify readonly property ProcPool\Pool::$workerId
+Process id = 5: Error: Cannot modify readonly property Swoole\Process::$id
+Process pid = 1: Error: Cannot modify readonly property Swoole\Process::$pid
+Process pipe = 3: Error: Cannot modify readonly property Swoole\Process::$pipe
+Process pid = 'x': Error: Cannot modify readonly property Swoole\Process::$pid
+in a worker: Pool workerId = 7: Error: Cannot modify readonly property Swoole\Process\Pool::$workerId
 unchanged: true
-running = true: Error: Cannot modify readonly property ProcPool\Pool::$running
+running = true: Error: Cannot modify readonly property Swoole\Process\Pool::$running

@@ -42,6 +42,7 @@ var_dump($pool->start());
 $lines = procpool_lines($log);
 echo "WorkerStart ran ", count(array_keys($lines, 'WorkerStart 0')), " times\n";
 echo implode("\n", array_filter($lines, fn ($l) => $l !== 'WorkerStart 0')), "\n";
+unset($pool);
 var_dump(file_exists($path));
 procpool_deadline_cancel();
 @unlink($log);

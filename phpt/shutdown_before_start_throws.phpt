@@ -13,4 +13,4 @@ try {
 }
 ?>
 --EXPECT--
-ProcPool\Exception: shutdown() called before start(): the pool is not running
+Swoole\Exception: shutdown() called before start(): the pool is not running

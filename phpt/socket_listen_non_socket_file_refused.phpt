@@ -1,5 +1,5 @@
 --TEST--
-listen('unix:/path') where a regular file or a directory exists: warning and false, the file is left alone; start() returns false
+listen('unix:/path') where a regular file or a directory exists: false with a line in the pool's log (no PHP warning, as in Swoole), the file is left alone; start() returns false
 --EXTENSIONS--
 procpool
 pcntl
@@ -26,13 +26,11 @@ var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::listen(): listen(unix:%s, 0) failed: %s in %s on line %d
+[%s @%d.0]	WARNING	listen(unix:%s, 0) failed: %s
 bool(false)
-
-Warning: ProcPool\Pool::listen(): listen(unix:%s, 0) failed: %s in %s on line %d
+[%s @%d.0]	WARNING	listen(unix:%s, 0) failed: %s
 bool(false)
-
-Warning: ProcPool\Pool::start(): a SWOOLE_IPC_SOCKET pool must listen() successfully before start() in %s on line %d
+[%s @%d.0]	WARNING	must first listen to an tcp port
 bool(false)
 string(4) "file"
 string(14) "precious data

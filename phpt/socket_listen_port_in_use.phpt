@@ -1,5 +1,5 @@
 --TEST--
-listen() on a TCP port already in use: warning and false; start() then returns false with a warning, forks nothing
+listen() on a TCP port already in use: false with a line in the pool's log (no PHP warning, as in Swoole); start() then returns false with a log line, forks nothing
 --EXTENSIONS--
 procpool
 pcntl
@@ -26,10 +26,9 @@ var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::listen(): listen(127.0.0.1, %d) failed: %s in %s on line %d
+[%s @%d.0]	WARNING	listen(127.0.0.1, %d) failed: %s
 bool(false)
-
-Warning: ProcPool\Pool::start(): a SWOOLE_IPC_SOCKET pool must listen() successfully before start() in %s on line %d
+[%s @%d.0]	WARNING	must first listen to an tcp port
 bool(false)
 int(-1)
 bool(true)

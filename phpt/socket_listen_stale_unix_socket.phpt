@@ -46,10 +46,11 @@ foreach (['stale_closed', 'stale_killed'] as $make) {
     });
     var_dump($pool->start());
     echo implode("\n", procpool_lines($log)), "\n";
+    @unlink($log);
+    // The socket (and its file) belong to the pool object, as in Swoole: gone with it.
+    unset($pool);
     clearstatcache();
     var_dump(file_exists($path));
-    @unlink($log);
-    unset($pool);
 }
 var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();

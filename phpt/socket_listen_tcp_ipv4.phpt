@@ -25,8 +25,11 @@ $pool->on('Start', function ($pool) use ($port, $log) {
 });
 var_dump($pool->start());
 echo implode("\n", procpool_lines($log)), "\n";
-// The port is free again once start() returned. (The double-forked client inherited the listening
-// socket too and may still be exiting: give it a moment.)
+// As in Swoole, the pool keeps its listening socket after start() returned (a second start() serves
+// on it); the port is free again once the pool object is gone. (The double-forked client inherited
+// the listening socket too and may still be exiting: give it a moment.)
+var_dump(@stream_socket_server("tcp://127.0.0.1:$port") === false);
+unset($pool);
 for ($try = 0; $try < 40 && !($again = @stream_socket_server("tcp://127.0.0.1:$port")); $try++) {
     usleep(25000);
 }
@@ -48,5 +51,6 @@ reply MSG 6 from worker N
 reply MSG 7 from worker N
 reply MSG 8 from worker N
 reply MSG 9 from worker N
+bool(true)
 bool(true)
 int(-1)

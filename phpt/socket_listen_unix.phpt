@@ -1,5 +1,5 @@
 --TEST--
-SOCKET over listen('unix:/path'): true, the socket file exists while the pool runs, workers answer, the file is removed at shutdown
+SOCKET over listen('unix:/path'): true, the socket file exists while the pool runs, workers answer; as in Swoole the socket and its file stay after start() returned (a second start() serves on them) and are removed with the pool object
 --EXTENSIONS--
 procpool
 pcntl
@@ -28,6 +28,9 @@ var_dump($pool->start());
 echo implode("\n", procpool_lines($log)), "\n";
 clearstatcache();
 var_dump(file_exists($path));
+unset($pool);
+clearstatcache();
+var_dump(file_exists($path));
 var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();
 @unlink($log);
@@ -39,5 +42,6 @@ NULL
 reply HELLO
 reply WORLD
 reply PROCPOOL
+bool(true)
 bool(false)
 int(-1)

@@ -1,5 +1,5 @@
 --TEST--
-listen() outside SOCKET mode, or once start() was called (in Start, in a worker, after start() returned): warning and false
+listen() outside SOCKET mode, or while the pool runs (in Start, in a worker): warning and false; after start() returned the pool can be configured again (as Swoole's), and a listen() then keeps the pool's socket (true, nothing new is bound)
 --EXTENSIONS--
 procpool
 pcntl
@@ -40,23 +40,21 @@ procpool_deadline_cancel();
 @unlink($log);
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 
-Warning: ProcPool\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::listen(): listen() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 bool(true)
 in Start: 
-Warning: ProcPool\Pool::listen(): listen() must be called before start() in %s on line %d
+Warning: Swoole\Process\Pool::listen(): listen() must be called before start() in %s on line %d
 bool(false)
 NULL
-in WorkerStart: false Warning: ProcPool\Pool::listen(): listen() must be called before start() in %s on line %d
-after start: 
-Warning: ProcPool\Pool::listen(): listen() must be called before start() in %s on line %d
+in WorkerStart: false Warning: Swoole\Process\Pool::listen(): listen() must be called before start() in %s on line %d
+after start: bool(true)
 bool(false)
-bool(false)
-bool(false)
+bool(true)
 int(-1)

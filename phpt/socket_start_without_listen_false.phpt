@@ -1,5 +1,5 @@
 --TEST--
-start() of a SOCKET pool that never called listen() returns false with a warning, runs no callback, forks nothing; same after a failed listen()
+start() of a SOCKET pool that never called listen() returns false with a line in the pool's log (Swoole's "must first listen to an tcp port", no PHP warning), runs no callback, forks nothing; same after a failed listen()
 --EXTENSIONS--
 procpool
 pcntl
@@ -26,14 +26,14 @@ var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();
 ?>
 --EXPECTF--
-Warning: ProcPool\Pool::start(): a SWOOLE_IPC_SOCKET pool must listen() successfully before start() in %s on line %d
+[%s @%d.0]	WARNING	must first listen to an tcp port
 bool(false)
 int(-1)
 int(-1)
 int(-1)
 --
+[%s @%d.0]	WARNING	listen(unix:%s, 0) failed: %s
 bool(false)
-
-Warning: ProcPool\Pool::start(): a SWOOLE_IPC_SOCKET pool must listen() successfully before start() in %s on line %d
+[%s @%d.0]	WARNING	must first listen to an tcp port
 bool(false)
 int(-1)

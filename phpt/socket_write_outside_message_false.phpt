@@ -60,6 +60,6 @@ client: reply re:req
 Shutdown: false
 WorkerStop: false
 
-Warning: ProcPool\Pool::write(): write() is only available with SWOOLE_IPC_SOCKET in %s on line %d
+Warning: Swoole\Process\Pool::write(): write() is only available with SWOOLE_IPC_SOCKET in %s on line %d
 bool(false)
 int(-1)

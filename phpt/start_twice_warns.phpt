@@ -1,5 +1,5 @@
 --TEST--
-start() called again (inside a callback, and after the first start() returned) warns and returns false
+start() called while the pool runs (inside Start, inside a worker) warns and returns false; called again after the first start() returned, it runs the whole pool again (Start, WorkerStart, Shutdown) and returns null, as Swoole's
 --EXTENSIONS--
 procpool
 pcntl
@@ -8,7 +8,7 @@ posix
 <?php
 require __DIR__ . '/_deadline.inc';
 require __DIR__ . '/_util.inc';
-procpool_deadline(8);
+procpool_deadline(10);
 $log = procpool_tmp('log');
 $pool = new Swoole\Process\Pool(1);
 $pool->on('Start', function ($pool) {
@@ -22,21 +22,37 @@ $pool->on('WorkerStart', function ($pool, $id) use ($log) {
     $pool->shutdown();
     sleep(5);
 });
+$pool->on('Shutdown', function () {
+    echo "Shutdown\n";
+});
 var_dump($pool->start());
 echo "worker said:\n", implode("\n", procpool_lines($log)), "\n";
+@unlink($log);
+echo "-- again\n";
 var_dump($pool->start());
+echo "worker said:\n", implode("\n", procpool_lines($log)), "\n";
+var_dump(pcntl_waitpid(-1, $st, WNOHANG));
 procpool_deadline_cancel();
 @unlink($log);
 ?>
 --EXPECTF--
 in Start
 
-Warning: ProcPool\Pool::start(): the pool has already been started in %s on line %d
+Warning: Swoole\Process\Pool::start(): the pool has already been started in %s on line %d
 bool(false)
+Shutdown
 NULL
 worker said:
-Warning: ProcPool\Pool::start(): the pool has already been started in %s on line %d
+Warning: Swoole\Process\Pool::start(): the pool has already been started in %s on line %d
 bool(false)
+-- again
+in Start
 
-Warning: ProcPool\Pool::start(): the pool has already been started in %s on line %d
+Warning: Swoole\Process\Pool::start(): the pool has already been started in %s on line %d
 bool(false)
+Shutdown
+NULL
+worker said:
+Warning: Swoole\Process\Pool::start(): the pool has already been started in %s on line %d
+bool(false)
+int(-1)

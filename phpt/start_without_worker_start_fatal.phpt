@@ -14,4 +14,4 @@ $pool->start();
 echo "not reached\n";
 ?>
 --EXPECTF--
-Fatal error: ProcPool\Pool::start(): require onWorkerStart callback in %s on line %d
+Fatal error: Swoole\Process\Pool::start(): require onWorkerStart callback in %s on line %d

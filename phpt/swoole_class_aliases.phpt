@@ -1,22 +1,22 @@
 --TEST--
-Swoole\Process\Pool, Swoole\Process and Swoole\Exception are aliases of the ProcPool classes
+Without the swoole extension, Swoole\Process\Pool, Swoole\Process and Swoole\Exception are the classes' real names (get_class(), ReflectionClass::getName(), ::class comparisons show them, as with Swoole) and ProcPool\Pool, ProcPool\Process, ProcPool\Exception are aliases of them
 --EXTENSIONS--
 procpool
 --SKIPIF--
 <?php if (extension_loaded('swoole')) die('skip the real swoole extension is loaded'); ?>
 --FILE--
 <?php
-foreach (['Swoole\Process\Pool' => 'ProcPool\Pool', 'Swoole\Process' => 'ProcPool\Process',
-          'Swoole\Exception' => 'ProcPool\Exception'] as $alias => $class) {
+foreach (['ProcPool\Pool' => 'Swoole\Process\Pool', 'ProcPool\Process' => 'Swoole\Process',
+          'ProcPool\Exception' => 'Swoole\Exception'] as $alias => $class) {
     var_dump(class_exists($alias));
     var_dump((new ReflectionClass($alias))->getName() === $class);
 }
 $p = new Swoole\Process\Pool(1);
-var_dump($p instanceof ProcPool\Pool, get_class($p));
+var_dump($p instanceof ProcPool\Pool, get_class($p), get_class($p) === Swoole\Process\Pool::class);
 try {
     new Swoole\Process\Pool(0);
-} catch (Swoole\Exception $e) {
-    echo "caught as Swoole\\Exception: ", get_class($e), "\n";
+} catch (ProcPool\Exception $e) {
+    echo "caught as ProcPool\\Exception: ", get_class($e), "\n";
 }
 ?>
 --EXPECT--
@@ -27,5 +27,6 @@ bool(true)
 bool(true)
 bool(true)
 bool(true)
-string(13) "ProcPool\Pool"
-caught as Swoole\Exception: ProcPool\Exception
+string(19) "Swoole\Process\Pool"
+bool(true)
+caught as ProcPool\Exception: Swoole\Exception

@@ -31,7 +31,7 @@ procpool_deadline_cancel();
 @unlink($log);
 ?>
 --EXPECT--
-Start: ProcPool\Pool
+Start: Swoole\Process\Pool
 Shutdown
 NULL
 WorkerStart 0, process id 0

@@ -263,7 +263,9 @@ impl Context {
     /// queue is full unless `nowait` (then a full queue is `Ok(false)`).
     pub fn queue_send(&self, queue_id: i32, mtype: i64, data: &[u8], nowait: bool) -> Result<bool> {
         if mtype <= 0 {
-            return Err(Error::InvalidArgument(format!("message type {mtype} must be greater than 0")));
+            return Err(Error::InvalidArgument(format!(
+                "message type {mtype} must be greater than 0"
+            )));
         }
         msgqueue::send_typed(queue_id, mtype, data, nowait)
     }

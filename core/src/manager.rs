@@ -33,6 +33,9 @@ pub struct Pool {
     listener: Option<Listener>,
     /// The figures as the last run ended.
     last_stats: Option<PoolStats>,
+    /// SOCKET: keep the listening socket when a run ends (a later `start()` serves on it, as
+    /// Swoole's pool does); otherwise it is closed when `start()` returns.
+    keep_listener: bool,
 }
 
 impl Pool {
@@ -44,6 +47,7 @@ impl Pool {
             started: false,
             listener: None,
             last_stats: None,
+            keep_listener: false,
         })
     }
 
@@ -78,6 +82,13 @@ impl Pool {
         Ok(self.listener.insert(listener))
     }
 
+    /// SOCKET: whether the listening socket stays open when a run ends, for the next `start()`
+    /// (Swoole's pool keeps it until the pool object goes); by default it is closed when
+    /// `start()` returns.
+    pub fn keep_listener(&mut self, keep: bool) {
+        self.keep_listener = keep;
+    }
+
     /// The socket `listen()` made, if any.
     pub fn listener(&self) -> Option<&Listener> {
         self.listener.as_ref()
@@ -94,7 +105,9 @@ impl Pool {
             return Err(Error::AlreadyRunning);
         }
         self.config.validate()?;
-        self.config.ipc_mode.check_callbacks(|event| handler.implements(event))?;
+        self.config
+            .ipc_mode
+            .check_callbacks(|event| handler.implements(event))?;
         if self.config.ipc_mode == IpcMode::Socket && self.listener.is_none() {
             return Err(Error::NotListening);
         }
@@ -174,8 +187,11 @@ impl Pool {
             None,
             |_| None,
         ));
-        // The listener stays open for the next run, as Swoole's does; it is closed (its unix
-        // socket file removed) when the pool is dropped.
+        // The listener is closed (its unix socket file removed) now, or, when asked to be kept
+        // for the next run (as Swoole's is), when the pool is dropped.
+        if !self.keep_listener {
+            self.listener = None;
+        }
         crate::log::set_idle();
         result
     }
@@ -281,7 +297,15 @@ fn run_manager(
     // Whatever ends the loop early (a poll error, a panic in a callback), the workers started so far
     // are stopped and reaped before start() returns or the panic goes on.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        supervise(&mut supervisor, &mut ops, &signals, control, ipc.queue, manager_pid, metrics.as_mut())
+        supervise(
+            &mut supervisor,
+            &mut ops,
+            &signals,
+            control,
+            ipc.queue,
+            manager_pid,
+            metrics.as_mut(),
+        )
     }));
     if !supervisor.is_finished() {
         stop_after_failure(&mut supervisor, &mut ops, config.max_wait_time);
@@ -391,7 +415,11 @@ fn reopen_queue(queue: &mut Option<MsgQueue>, gone_id: i32, ops: &mut ForkOps) {
         return;
     }
     let config = ops.env.config;
-    match MsgQueue::open(current.key(), config.msgqueue_permissions, config.msgqueue_allow_foreign) {
+    match MsgQueue::open(
+        current.key(),
+        config.msgqueue_permissions,
+        config.msgqueue_allow_foreign,
+    ) {
         Ok(reopened) => {
             warning!(
                 "the message queue (id {gone_id}) was removed while the pool used it; opened it again as id {}",
@@ -410,7 +438,11 @@ fn reopen_queue(queue: &mut Option<MsgQueue>, gone_id: i32, ops: &mut ForkOps) {
 fn stop_after_failure(supervisor: &mut Supervisor, ops: &mut ForkOps, max_wait: Duration) {
     warning!("the manager is stopping its workers after a failure");
     supervisor.begin_shutdown(ops);
-    let grace = if max_wait.is_zero() { DEFAULT_FAILURE_GRACE } else { max_wait };
+    let grace = if max_wait.is_zero() {
+        DEFAULT_FAILURE_GRACE
+    } else {
+        max_wait
+    };
     let deadline = Instant::now() + grace;
     while !supervisor.is_finished() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Size of the header in front of each chunk's payload: magic `PPMB`, sender pid, message id,
@@ -122,26 +124,246 @@ pub enum BusError {
 struct Partial {
     message_id: u32,
     total_len: u64,
-    data: Vec<u8>,
+    data: Buf,
     last_chunk: Instant,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message memory: where long messages are reassembled.
+// ---------------------------------------------------------------------------------------------
+
+/// Memory the worker loop reassembles long messages (more than one chunk) in, when the embedder
+/// has its own kind of string with a header in front of the bytes (the PHP extension: a
+/// zend_string): the message is then received in place, chunk after chunk, and handed to `Message`
+/// where it lies, so the embedder can make it its own string without copying it. Without one
+/// (`set_message_memory` never called) the Rust heap is used. Messages of one chunk are always
+/// received into a heap buffer and handed out from there (copying them is cheap, and a string made
+/// to measure is better for one the script keeps).
+///
+/// A block given to `Message` is the last one the core called `prepare` on; after `Message`
+/// returns the core asks `shared` whether the embedder still holds it (then it calls `release`,
+/// and the embedder keeps it) or reuses it for the next long message (no allocation and no page
+/// faults per message). The core holds at most a few blocks: one per partial message and one kept.
+///
+/// # Safety
+///
+/// `alloc` returns null or a pointer to `capacity` bytes, valid for reads and writes until the
+/// core passes it to `release`, and not used by anyone else until `prepare` (the core writes the
+/// bytes as it likes). `prepare`, `shared` and `release` are only given pointers `alloc` returned.
+pub unsafe trait MessageMemory: Send + Sync {
+    /// A block of `capacity` bytes (null: out of memory; the heap is used instead).
+    fn alloc(&self, capacity: usize) -> *mut u8;
+    /// The core is about to hand the first `len` bytes of `block` to `Message`.
+    fn prepare(&self, block: *mut u8, len: usize);
+    /// Whether someone else than the core holds `block` (then it is not reused).
+    fn shared(&self, block: *mut u8) -> bool;
+    /// The core lets go of `block` (it stays alive if it is shared).
+    fn release(&self, block: *mut u8);
+}
+
+impl std::fmt::Debug for dyn MessageMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MessageMemory")
+    }
+}
+
+static MESSAGE_MEMORY: OnceLock<&'static dyn MessageMemory> = OnceLock::new();
+
+/// Makes `memory` where this process reassembles long bus messages from now on; once per process
+/// (false, and no change, if one was set already).
+pub fn set_message_memory(memory: &'static dyn MessageMemory) -> bool {
+    MESSAGE_MEMORY.set(memory).is_ok()
+}
+
+fn message_memory() -> Option<&'static dyn MessageMemory> {
+    MESSAGE_MEMORY.get().copied()
+}
+
+/// A block of a [`MessageMemory`]: `len` bytes written of `cap`.
+struct Block {
+    memory: &'static dyn MessageMemory,
+    ptr: NonNull<u8>,
+    len: usize,
+    cap: usize,
+}
+
+impl Block {
+    fn alloc(memory: &'static dyn MessageMemory, cap: usize) -> Option<Block> {
+        let ptr = NonNull::new(memory.alloc(cap.max(1)))?;
+        Some(Block {
+            memory,
+            ptr,
+            len: 0,
+            cap: cap.max(1),
+        })
+    }
+
+    fn shared(&self) -> bool {
+        self.memory.shared(self.ptr.as_ptr())
+    }
+}
+
+// SAFETY: a Block is the only handle to its memory (nothing else uses it until `prepare` hands
+// it out, and then only through the embedder's own refcounting, see MessageMemory), and the
+// MessageMemory it refers to is Send + Sync: moving it to another thread is like moving a Vec.
+unsafe impl Send for Block {}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        self.memory.release(self.ptr.as_ptr());
+    }
+}
+
+impl std::fmt::Debug for Block {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Block")
+            .field("len", &self.len)
+            .field("cap", &self.cap)
+            .finish()
+    }
+}
+
+/// A message buffer: heap memory, or a block of the embedder's [`MessageMemory`].
+#[derive(Debug)]
+enum Buf {
+    Heap(Vec<u8>),
+    Block(Block),
+}
+
+impl Default for Buf {
+    fn default() -> Buf {
+        Buf::Heap(Vec::new())
+    }
+}
+
+impl Buf {
+    fn len(&self) -> usize {
+        match self {
+            Buf::Heap(v) => v.len(),
+            Buf::Block(b) => b.len,
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            Buf::Heap(v) => v.capacity(),
+            Buf::Block(b) => b.cap,
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Buf::Heap(v) => v,
+            // SAFETY: the first `len` bytes of the block were written (see `set_len`), and the
+            // block is valid for `cap` >= len bytes while we hold it.
+            Buf::Block(b) => unsafe { std::slice::from_raw_parts(b.ptr.as_ptr(), b.len) },
+        }
+    }
+
+    /// The capacity not yet written.
+    fn spare(&mut self) -> &mut [MaybeUninit<u8>] {
+        match self {
+            Buf::Heap(v) => v.spare_capacity_mut(),
+            // SAFETY: the block is valid for writes of `cap` bytes while we hold it; the bytes past
+            // `len` are only exposed as MaybeUninit.
+            Buf::Block(b) => unsafe { std::slice::from_raw_parts_mut(b.ptr.as_ptr().add(b.len).cast(), b.cap - b.len) },
+        }
+    }
+
+    /// # Safety
+    ///
+    /// The first `len` bytes must be initialized, and `len` at most the capacity.
+    unsafe fn set_len(&mut self, len: usize) {
+        match self {
+            // SAFETY: the caller's contract.
+            Buf::Heap(v) => unsafe { v.set_len(len) },
+            Buf::Block(b) => b.len = len,
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match self {
+            Buf::Heap(v) => v.truncate(len),
+            Buf::Block(b) => b.len = b.len.min(len),
+        }
+    }
+
+    /// Makes the capacity at least `len() + additional`, keeping the bytes.
+    fn reserve_exact(&mut self, additional: usize) {
+        let needed = self.len() + additional;
+        match self {
+            Buf::Heap(v) => v.reserve_exact(additional),
+            Buf::Block(b) if needed > b.cap => {
+                // A bigger block, the bytes copied over (blocks only grow while a message is
+                // being received the first times; then the kept one is reused).
+                match Block::alloc(b.memory, needed) {
+                    Some(mut bigger) => {
+                        // SAFETY: both blocks are valid for `b.len` bytes and distinct.
+                        unsafe { std::ptr::copy_nonoverlapping(b.ptr.as_ptr(), bigger.ptr.as_ptr(), b.len) };
+                        bigger.len = b.len;
+                        *b = bigger;
+                    }
+                    None => {
+                        let mut v = Vec::with_capacity(needed);
+                        v.extend_from_slice(self.as_slice());
+                        *self = Buf::Heap(v);
+                    }
+                }
+            }
+            Buf::Block(_) => {}
+        }
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        match self {
+            Buf::Heap(v) => v.extend_from_slice(bytes),
+            Buf::Block(_) => {
+                self.reserve_exact(bytes.len());
+                let len = self.len();
+                let spare = self.spare();
+                assert!(spare.len() >= bytes.len(), "reserved above");
+                // SAFETY: `spare` has room for `bytes` (checked), and a slice we hold shared
+                // cannot overlap the buffer's free capacity, which we hold mutably.
+                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), spare.as_mut_ptr().cast(), bytes.len()) };
+                // SAFETY: the bytes just written.
+                unsafe { self.set_len(len + bytes.len()) };
+            }
+        }
+    }
+
+    /// The bytes as a Vec (a block is copied out and released).
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            Buf::Heap(v) => v,
+            Buf::Block(b) => Buf::Block(b).as_slice().to_vec(),
+        }
+    }
 }
 
 /// Reassembles messages from chunks. One partial message per sender at a time: a sender sends its
 /// chunks in order and a message whole before the next, and one socket keeps a sender's order.
 ///
 /// Two ways in: [`Reassembler::feed`] takes a datagram already received somewhere (and returns each
-/// message as a fresh `Vec`), while the worker loop uses `receive` (crate-private), which has the
-/// datagram received straight into the buffer it ends up in: the partial message it most likely
-/// continues, or a spare buffer that becomes the next message's (and is kept from one message to
-/// the next). Both follow the same rules, see `check`.
+/// message as a fresh `Vec`), while the worker loop uses `receive` (crate-private), which has each
+/// datagram received straight into the buffer it belongs in: the partial message it most likely
+/// continues (that of the last chunk's sender), else a spare buffer that a first chunk is taken
+/// from (and that a whole message in one datagram is handed out from). Buffers are kept from one
+/// message to the next. Both ways follow the same rules, see `check`.
 #[derive(Debug, Default)]
 pub struct Reassembler {
     partials: HashMap<u32, Partial, BuildHasherDefault<PidHasher>>,
     /// `receive` only: the sender whose chunk came last (its partial is where the next datagram
-    /// is received), and the buffer a datagram lands in when there is no such partial. Between two
-    /// `receive` calls it holds the message the last one returned.
+    /// is received).
     last: Option<u32>,
+    /// `receive` only: where a datagram lands when there is no such partial; it holds the message
+    /// `receive` returned last when that one came in one datagram, or was reassembled on the heap.
     spare: Vec<u8>,
+    /// `receive` only, with a MessageMemory: the block of the last long message, handed out from
+    /// there and reused for the next one unless the embedder kept it.
+    kept: Option<Block>,
+    /// Tests: a MessageMemory of this reassembler's own instead of the process's.
+    #[cfg(test)]
+    memory: Option<&'static dyn MessageMemory>,
 }
 
 /// The partial messages are keyed by sender pid; std's default SipHash costs more than the rest of a
@@ -165,6 +387,10 @@ impl Hasher for PidHasher {
         self.0 = (self.0 ^ u64::from(pid)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
+
+/// What `receive` made of one datagram: a whole message (its sender and bytes), nothing yet, or
+/// a refused chunk.
+pub(crate) type Taken<'a> = Result<Option<(u32, &'a [u8])>, BusError>;
 
 /// Where `receive` had the kernel put a datagram's payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +418,24 @@ impl Reassembler {
         Reassembler::default()
     }
 
+    /// Tests: a reassembler that uses `memory` instead of the process's MessageMemory.
+    #[cfg(test)]
+    fn with_memory(memory: &'static dyn MessageMemory) -> Reassembler {
+        Reassembler {
+            memory: Some(memory),
+            ..Reassembler::default()
+        }
+    }
+
+    /// The MessageMemory long messages are reassembled in (None: the heap).
+    fn memory(&self) -> Option<&'static dyn MessageMemory> {
+        #[cfg(test)]
+        if self.memory.is_some() {
+            return self.memory;
+        }
+        message_memory()
+    }
+
     /// Takes one datagram; returns the message it completes, if any.
     pub fn feed(&mut self, datagram: &[u8], now: Instant) -> Result<Option<(u32, Vec<u8>)>, BusError> {
         let header = ChunkHeader::decode(datagram)?;
@@ -202,13 +446,15 @@ impl Reassembler {
             Step::Start => {
                 // Nothing is reserved on the word of the header (a lying total length would cost
                 // memory per forged sender): the buffer grows with what arrives, see `append`.
-                self.start(&header, payload.to_vec(), now);
+                self.start(&header, Buf::Heap(payload.to_vec()), now);
                 Ok(None)
             }
             Step::Continue => {
                 let partial = self.partials.get_mut(&sender_pid).expect("checked");
                 append(partial, payload, now);
-                Ok(self.take_if_complete(sender_pid).map(|data| (sender_pid, data)))
+                Ok(self
+                    .take_if_complete(sender_pid)
+                    .map(|data| (sender_pid, data.into_vec())))
             }
         }
     }
@@ -266,7 +512,7 @@ impl Reassembler {
     }
 
     /// Makes `data` (the first chunk's payload) the sender's partial message.
-    fn start(&mut self, header: &ChunkHeader, data: Vec<u8>, now: Instant) {
+    fn start(&mut self, header: &ChunkHeader, data: Buf, now: Instant) {
         self.partials.insert(
             header.sender_pid,
             Partial {
@@ -279,7 +525,7 @@ impl Reassembler {
     }
 
     /// The sender's message, taken out, if its partial is now whole.
-    fn take_if_complete(&mut self, sender_pid: u32) -> Option<Vec<u8>> {
+    fn take_if_complete(&mut self, sender_pid: u32) -> Option<Buf> {
         let partial = self.partials.get(&sender_pid)?;
         if partial.data.len() as u64 != partial.total_len {
             return None;
@@ -291,12 +537,14 @@ impl Reassembler {
     /// `feed` is the same with the datagram received elsewhere). `recv` is given the header buffer
     /// and the payload buffer (CHUNK_PAYLOAD bytes) and receives one datagram across the two, like
     /// recvmsg(2) with two iovecs; it returns how many bytes it wrote (a longer datagram is cut
-    /// there), or its own error, which is handed back as is. The payload buffer is the spare
+    /// there), or its own error, which is handed back as is. The payload buffer is the free
     /// capacity of the partial message whose sender sent the last chunk (the likely next one) or,
     /// without one, of the spare buffer; a chunk of another sender is copied to its place from
     /// there. A message in one datagram is thus returned where it was received, and a longer one
-    /// is received in place, chunk after chunk, with no copy in the single-sender case. The returned
-    /// message stays valid until the next call; its buffer is then reused (see `trim_spare`).
+    /// is received in place, chunk after chunk, with no copy in the single-sender case (with a
+    /// MessageMemory, its first chunk is copied once from the spare buffer into the block). The
+    /// returned message stays valid until the next call; its buffer is then reused (see
+    /// `trim_spare`).
     ///
     /// # Safety
     ///
@@ -307,11 +555,18 @@ impl Reassembler {
         &mut self,
         now: impl Fn() -> Instant,
         recv: impl FnOnce(&mut [u8; HEADER_LEN], &mut [MaybeUninit<u8>]) -> Result<usize, E>,
-    ) -> Result<Result<Option<(u32, &[u8])>, BusError>, E> {
+    ) -> Result<Taken<'_>, E> {
+        if self.kept.as_ref().is_some_and(Block::shared) {
+            // The embedder kept the last long message: it is theirs now.
+            self.kept = None;
+        }
         let mut header_buf = [0u8; HEADER_LEN];
         // Where the payload goes: after the partial message of the last chunk's sender, or into
         // the spare buffer (which held the message returned last time).
-        let landed = match self.last.filter(|pid| !self.partials.is_empty() && self.partials.contains_key(pid)) {
+        let landed = match self
+            .last
+            .filter(|pid| !self.partials.is_empty() && self.partials.contains_key(pid))
+        {
             Some(pid) => Landed::Partial(pid),
             None => Landed::Spare,
         };
@@ -319,7 +574,7 @@ impl Reassembler {
             Landed::Partial(pid) => {
                 let partial = self.partials.get_mut(&pid).expect("checked");
                 make_room(partial);
-                &mut partial.data.spare_capacity_mut()[..CHUNK_PAYLOAD]
+                &mut partial.data.spare()[..CHUNK_PAYLOAD]
             }
             Landed::Spare => {
                 self.spare.clear();
@@ -342,14 +597,21 @@ impl Reassembler {
     ///
     /// Those bytes must have been initialized.
     unsafe fn mark_received(&mut self, landed: Landed, payload_len: usize) {
-        let data = match landed {
-            Landed::Spare => &mut self.spare,
-            Landed::Partial(pid) => &mut self.partials.get_mut(&pid).expect("the landing partial").data,
-        };
-        debug_assert!(data.capacity() - data.len() >= payload_len);
-        // SAFETY: the caller's contract; the capacity was reserved by `receive` (CHUNK_PAYLOAD
-        // spare bytes, and payload_len <= CHUNK_PAYLOAD).
-        unsafe { data.set_len(data.len() + payload_len) };
+        match landed {
+            Landed::Spare => {
+                debug_assert!(self.spare.capacity() - self.spare.len() >= payload_len);
+                // SAFETY: the caller's contract; `receive` reserved CHUNK_PAYLOAD >= payload_len
+                // bytes past the (empty) spare buffer's end.
+                unsafe { self.spare.set_len(self.spare.len() + payload_len) };
+            }
+            Landed::Partial(pid) => {
+                let data = &mut self.partials.get_mut(&pid).expect("the landing partial").data;
+                debug_assert!(data.capacity() - data.len() >= payload_len);
+                // SAFETY: the caller's contract; `make_room` reserved CHUNK_PAYLOAD >= payload_len
+                // bytes past the partial's end.
+                unsafe { data.set_len(data.len() + payload_len) };
+            }
+        }
     }
 
     /// `receive`'s second half: the payload of `payload_len` bytes is at the end of the buffer
@@ -361,7 +623,7 @@ impl Reassembler {
         landed: Landed,
         payload_len: usize,
         now: impl Fn() -> Instant,
-    ) -> Result<Option<(u32, &[u8])>, BusError> {
+    ) -> Taken<'_> {
         let header = match ChunkHeader::decode(header) {
             Ok(h) => h,
             Err(e) => {
@@ -370,13 +632,7 @@ impl Reassembler {
             }
         };
         let sender_pid = header.sender_pid;
-        // The landing partial may be the one `check` drops: take the payload out of it first.
-        let payload_in_other = match landed {
-            Landed::Partial(pid) if pid != sender_pid => true,
-            Landed::Partial(_) => false,
-            Landed::Spare => true,
-        };
-        if !payload_in_other {
+        if landed == Landed::Partial(sender_pid) {
             // Landed after this very sender's partial: the normal case of a long message.
             let partial = self.partials.get(&sender_pid).expect("the landing partial");
             let before = partial.data.len() - payload_len;
@@ -391,32 +647,22 @@ impl Reassembler {
                 self.last = Some(sender_pid);
                 return Ok(self.finish(sender_pid));
             }
-            // Anything else from this sender replaces or drops its partial: move the payload out
-            // of it first (to the spare buffer), then apply the rules as if it had landed there.
-            let partial = self.partials.get_mut(&sender_pid).expect("present");
-            self.spare.clear();
-            self.spare.extend_from_slice(&partial.data[before..]);
-            partial.data.truncate(before);
-            return self.take_from_spare(&header, now);
         }
         if let Landed::Partial(pid) = landed {
-            // Another sender's chunk after `pid`'s partial: give `pid` its length back and move the
-            // payload to the spare buffer.
-            let partial = self.partials.get_mut(&pid).expect("the landing partial");
-            let before = partial.data.len() - payload_len;
+            // Not what `pid`'s partial expected (another sender's chunk, or a new message or a
+            // stray chunk of the same sender): give the partial its length back and move the
+            // payload to the spare buffer, then apply the rules as if it had landed there.
+            let data = &mut self.partials.get_mut(&pid).expect("the landing partial").data;
+            let before = data.len() - payload_len;
             self.spare.clear();
-            self.spare.extend_from_slice(&partial.data[before..]);
-            partial.data.truncate(before);
+            self.spare.extend_from_slice(&data.as_slice()[before..]);
+            data.truncate(before);
         }
         self.take_from_spare(&header, now)
     }
 
     /// The payload is all of `spare`: apply the rules.
-    fn take_from_spare(
-        &mut self,
-        header: &ChunkHeader,
-        now: impl Fn() -> Instant,
-    ) -> Result<Option<(u32, &[u8])>, BusError> {
+    fn take_from_spare(&mut self, header: &ChunkHeader, now: impl Fn() -> Instant) -> Taken<'_> {
         let sender_pid = header.sender_pid;
         let step = match self.check(header, self.spare.len()) {
             Ok(step) => step,
@@ -428,8 +674,26 @@ impl Reassembler {
         match step {
             Step::Whole => Ok(Some((sender_pid, &self.spare[..]))),
             Step::Start => {
-                // The spare buffer becomes the message's; the next one is made when needed.
-                let data = std::mem::take(&mut self.spare);
+                let data = match self.memory() {
+                    // The embedder's block (the one kept from the last long message if it is
+                    // free); the first chunk is copied into it.
+                    Some(memory) => {
+                        let first = self.spare.len();
+                        let kept = self.kept.take().filter(|b| b.cap >= first);
+                        match kept.or_else(|| Block::alloc(memory, first + first.min(CHUNK_PAYLOAD))) {
+                            Some(mut block) => {
+                                block.len = 0;
+                                let mut data = Buf::Block(block);
+                                data.extend_from_slice(&self.spare);
+                                self.spare.clear();
+                                data
+                            }
+                            None => Buf::Heap(std::mem::take(&mut self.spare)),
+                        }
+                    }
+                    // The spare buffer becomes the message's; the next one is made when needed.
+                    None => Buf::Heap(std::mem::take(&mut self.spare)),
+                };
                 self.start(header, data, now());
                 self.last = Some(sender_pid);
                 Ok(None)
@@ -444,11 +708,23 @@ impl Reassembler {
         }
     }
 
-    /// When the sender's partial is whole: it becomes the spare buffer (so its memory serves the
-    /// next message too) and is returned from there.
+    /// When the sender's partial is whole: it is handed out from where it is kept until the next
+    /// call, the spare buffer (heap) or `kept` (a block, `prepare`d for the embedder).
     fn finish(&mut self, sender_pid: u32) -> Option<(u32, &[u8])> {
-        self.spare = self.take_if_complete(sender_pid)?;
-        Some((sender_pid, &self.spare[..]))
+        match self.take_if_complete(sender_pid)? {
+            Buf::Heap(v) => {
+                self.spare = v;
+                Some((sender_pid, &self.spare[..]))
+            }
+            Buf::Block(block) => {
+                block.memory.prepare(block.ptr.as_ptr(), block.len);
+                let block = self.kept.insert(block);
+                // SAFETY: the block's first `len` bytes are the message, just received into it.
+                Some((sender_pid, unsafe {
+                    std::slice::from_raw_parts(block.ptr.as_ptr(), block.len)
+                }))
+            }
+        }
     }
 
     /// Forgets a payload that turned out to be garbage.
@@ -462,19 +738,24 @@ impl Reassembler {
         }
     }
 
-    /// Frees the spare buffer `receive` keeps between messages if it is larger than `keep` bytes
+    /// Frees the buffers `receive` keeps between messages if they are larger than `keep` bytes
     /// (e.g. after a burst of big messages, once the worker is idle); true if it did.
     pub(crate) fn trim_spare(&mut self, keep: usize) -> bool {
-        if self.spare.capacity() <= keep {
-            return false;
+        let mut trimmed = false;
+        if self.spare.capacity() > keep {
+            self.spare = Vec::new();
+            trimmed = true;
         }
-        self.spare = Vec::new();
-        true
+        if self.kept.as_ref().is_some_and(|b| b.cap > keep) {
+            self.kept = None;
+            trimmed = true;
+        }
+        trimmed
     }
 
-    /// Bytes of the spare buffer `receive` keeps between messages.
+    /// Bytes of the buffers `receive` keeps between messages.
     pub(crate) fn spare_capacity(&self) -> usize {
-        self.spare.capacity()
+        self.spare.capacity().max(self.kept.as_ref().map_or(0, |b| b.cap))
     }
 
     /// True while some message is partly received (so `expire` needs calling).
@@ -510,9 +791,10 @@ fn append(partial: &mut Partial, payload: &[u8], now: Instant) {
     partial.last_chunk = now;
 }
 
-/// Before receiving into a partial message's spare capacity: at least CHUNK_PAYLOAD bytes of it
+/// Before receiving into a partial message's free capacity: at least CHUNK_PAYLOAD bytes of it
 /// (so that any chunk fits, whoever sent it). Grows like `append` (doubling, the doubling capped
-/// at the total length), plus room for one chunk.
+/// at the total length), plus room for one chunk: a buffer ends at most one chunk larger than its
+/// message.
 fn make_room(partial: &mut Partial) {
     let len = partial.data.len();
     if partial.data.capacity() - len >= CHUNK_PAYLOAD {

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::config::{CrashLoopPolicy, RestartPolicy};
 use crate::error::Error;
-use crate::worker_table::ExitReason;
 use crate::log::{info, warning};
 use crate::signals;
+use crate::worker_table::ExitReason;
 
 pub type Pid = i32;
 
@@ -221,7 +221,11 @@ impl Supervisor {
     /// Every process this supervisor forked and has not reaped: the slots' workers and the
     /// detached ones. The manager reaps these pids, and only these.
     pub fn known_pids(&self) -> Vec<Pid> {
-        self.slots.iter().filter_map(|s| s.pid).chain(self.detached.iter().copied()).collect()
+        self.slots
+            .iter()
+            .filter_map(|s| s.pid)
+            .chain(self.detached.iter().copied())
+            .collect()
     }
 
     /// How many slots have a live process.
@@ -613,7 +617,10 @@ impl Supervisor {
                     self.signal_worker(id, pid, libc::SIGKILL, ops);
                     continue;
                 }
-                if !policy.slow_request.is_zero() && age > policy.slow_request && self.slots[id].slow_warned != Some(message) {
+                if !policy.slow_request.is_zero()
+                    && age > policy.slow_request
+                    && self.slots[id].slow_warned != Some(message)
+                {
                     self.slots[id].slow_warned = Some(message);
                     warning!(
                         "worker#{id} (pid {pid}) is slow: its message has run {:.1}s (slow_request {}s)",
@@ -644,7 +651,10 @@ fn grace_end(now: Instant, max_wait: Duration) -> Option<Instant> {
     if max_wait.is_zero() {
         return None;
     }
-    Some(now.checked_add(max_wait).unwrap_or(now + Duration::from_secs(365 * 24 * 3600)))
+    Some(
+        now.checked_add(max_wait)
+            .unwrap_or(now + Duration::from_secs(365 * 24 * 3600)),
+    )
 }
 
 #[cfg(test)]

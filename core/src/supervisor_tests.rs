@@ -122,7 +122,11 @@ fn slow_request_warns_once_per_message_and_kills_nothing() {
     ops.busy.insert(0, (2, Duration::from_secs(5)));
     ops.advance(POLICY_CHECK);
     sup.tick(&mut ops);
-    assert_eq!(sup.slots[0].slow_warned, Some(2), "the next slow message is warned about too");
+    assert_eq!(
+        sup.slots[0].slow_warned,
+        Some(2),
+        "the next slow message is warned about too"
+    );
 }
 
 #[test]
@@ -137,7 +141,11 @@ fn max_memory_asks_for_a_graceful_stop_then_kills_after_max_wait_time() {
     ops.advance(MEMORY_SAMPLE);
     sup.tick(&mut ops);
     assert_eq!(ops.take_kills(), vec![(101, libc::SIGTERM)]);
-    assert_eq!(sup.stopping(), vec![(0, 101)], "re-signalled while blocked, like a reload's worker");
+    assert_eq!(
+        sup.stopping(),
+        vec![(0, 101)],
+        "re-signalled while blocked, like a reload's worker"
+    );
     ops.advance(POLICY_CHECK);
     sup.tick(&mut ops);
     assert!(ops.take_kills().is_empty(), "asked once");
@@ -158,7 +166,11 @@ fn max_request_exits_and_exit_reasons_are_counted() {
     sup.on_child_exit(103, SEGV, &mut ops);
     assert_eq!(
         exits(&ops),
-        vec![(0, ExitReason::Policy), (1, ExitReason::ExitCode), (2, ExitReason::Signal)]
+        vec![
+            (0, ExitReason::Policy),
+            (1, ExitReason::ExitCode),
+            (2, ExitReason::Signal)
+        ]
     );
     let starts = ops
         .records
@@ -285,7 +297,11 @@ fn reload_kills_only_the_worker_it_asked_to_stop_max_wait_time_after_its_own_sig
     assert_eq!(ops.take_kills(), vec![(101, libc::SIGTERM)]);
     ops.advance(WAIT);
     sup.tick(&mut ops);
-    assert_eq!(ops.take_kills(), vec![(101, libc::SIGKILL)], "worker 1 was never asked to stop");
+    assert_eq!(
+        ops.take_kills(),
+        vec![(101, libc::SIGKILL)],
+        "worker 1 was never asked to stop"
+    );
     assert!(sup.is_reloading());
     sup.on_child_exit(101, ExitStatus::Signaled(libc::SIGKILL), &mut ops);
     // The reload moves on: worker 1 gets its SIGTERM now, and its own full grace period.
@@ -407,13 +423,22 @@ fn a_reported_failure_with_status_0_counts_as_a_crash() {
     let (mut sup, mut ops) = started(1);
     ops.workers_report_failure = true;
     let threshold = CrashLoopPolicy::default().threshold as usize;
-    crash(&mut sup, &mut ops, threshold, Duration::from_millis(10), ExitStatus::Exited(0));
+    crash(
+        &mut sup,
+        &mut ops,
+        threshold,
+        Duration::from_millis(10),
+        ExitStatus::Exited(0),
+    );
     assert_eq!(sup.pid_of(0), None, "a WorkerStart that keeps throwing is slowed down");
     ops.workers_report_failure = false;
     ops.advance(sup.next_deadline().unwrap() - ops.now());
     sup.tick(&mut ops);
     crash(&mut sup, &mut ops, 1, Duration::from_millis(10), ExitStatus::Exited(0));
-    assert!(sup.pid_of(0).is_some(), "a clean exit resets the count and is replaced at once");
+    assert!(
+        sup.pid_of(0).is_some(),
+        "a clean exit resets the count and is replaced at once"
+    );
 }
 
 #[test]

@@ -94,11 +94,13 @@ impl ipc::event_loop::LoopDelivery for HandlerDelivery<'_> {
 pub(crate) fn run(handler: &mut dyn Handler, worker_id: usize, env: &WorkerEnv, table: &WorkerTable) -> ! {
     // A panic must end the worker here: unwinding further would run the manager's code (and its
     // destructors, e.g. removing the listening socket's file) in this forked copy.
-    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_worker(handler, worker_id, env, table)))
-        .unwrap_or_else(|_| {
-            warning!("worker#{worker_id} panicked; exiting with status 101");
-            101
-        });
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_worker(handler, worker_id, env, table)
+    }))
+    .unwrap_or_else(|_| {
+        warning!("worker#{worker_id} panicked; exiting with status 101");
+        101
+    });
     // A detached process left the pool: what the pool made is not its to remove.
     if orphaned(env.manager_pid) && !Context.is_detached() {
         clean_up_after_dead_manager(env);

@@ -79,8 +79,8 @@ fn set_own_action() -> std::io::Result<()> {
     // SAFETY: a zeroed sigaction is valid; the handler only does async-signal-safe work.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_term as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
-            as libc::sighandler_t;
+        action.sa_sigaction =
+            on_term as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as libc::sighandler_t;
         action.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut action.sa_mask);
         if libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut()) != 0 {

@@ -200,11 +200,104 @@ impl Handler for PhpHandler {
     /// Swoole: an uncaught exception or exit() inside Message does not end the worker; the reply
     /// written so far is still sent and the same process serves the next message.
     fn on_message(&mut self, _ctx: &Context, data: &[u8]) -> Outcome {
+        // The PHP string of the message. The message bus reassembles a message longer than one
+        // chunk straight into a zend_string (ZendStrings below, registered with the core on the
+        // first message): that string is taken as it is, with no copy. Any other message is
+        // copied once into a new string.
+        use ext_php_rs::boxed::ZBox;
+        use ext_php_rs::ffi::{ext_php_rs_zend_string_release, zend_string, IS_STRING};
+        use std::sync::atomic::{AtomicPtr, Ordering};
+
+        /// zend_types.h: GC_NOT_COLLECTABLE, and GC_STRING = what zend_string_alloc() sets.
+        const GC_STRING: u32 = IS_STRING | (1 << 4);
+        const VAL: usize = std::mem::offset_of!(zend_string, val);
+
+        /// The bus's MessageMemory in a PHP worker: blocks are the bytes of emalloc'ed zend_strings.
+        struct ZendStrings;
+        /// The block `prepare` was last called on: the next message, if it is that one, is taken
+        /// as it is.
+        static PREPARED: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+        static ZEND_STRINGS: ZendStrings = ZendStrings;
+
+        fn header(block: *mut u8) -> *mut zend_string {
+            // SAFETY (of the callers): `block` is the `val` of a zend_string of ours (alloc).
+            block.wrapping_sub(VAL).cast()
+        }
+
+        // SAFETY: alloc returns null or the `val` of a fresh zend_string (refcount 1, ours) with
+        // room for `capacity` bytes + the NUL; nothing else uses it until `prepare`, after which
+        // the engine's refcount decides its life (release only drops our count).
+        unsafe impl procpool::message_bus::MessageMemory for ZendStrings {
+            fn alloc(&self, capacity: usize) -> *mut u8 {
+                let Some(size) = capacity.checked_add(VAL + 1) else {
+                    return std::ptr::null_mut();
+                };
+                let Ok(layout) = std::alloc::Layout::from_size_align(size, 8) else {
+                    return std::ptr::null_mut();
+                };
+                let zs: *mut zend_string = ext_php_rs::alloc::emalloc(layout).cast();
+                if zs.is_null() {
+                    return std::ptr::null_mut();
+                }
+                // SAFETY: emalloc gave `size` bytes, enough for the header we write here.
+                unsafe {
+                    (*zs).gc.refcount = 1;
+                    (*zs).gc.u.type_info = GC_STRING;
+                    (*zs).h = 0;
+                    (*zs).len = 0;
+                    zs.cast::<u8>().add(VAL)
+                }
+            }
+
+            fn prepare(&self, block: *mut u8, len: usize) {
+                let zs = header(block);
+                // SAFETY: a zend_string of ours with room for `len` + 1 bytes (len <= capacity);
+                // only we hold it (the core does not hand out a shared block).
+                unsafe {
+                    (*zs).len = len;
+                    *block.add(len) = 0;
+                    (*zs).h = 0;
+                    (*zs).gc.u.type_info = GC_STRING;
+                }
+                PREPARED.store(block, Ordering::Relaxed);
+            }
+
+            fn shared(&self, block: *mut u8) -> bool {
+                // SAFETY: a live zend_string (we hold a count on it).
+                unsafe { (*header(block)).gc.refcount > 1 }
+            }
+
+            fn release(&self, block: *mut u8) {
+                if PREPARED.load(Ordering::Relaxed) == block {
+                    PREPARED.store(std::ptr::null_mut(), Ordering::Relaxed);
+                }
+                // SAFETY: drops the count we hold; the engine frees it if it was the last one.
+                unsafe { ext_php_rs_zend_string_release(header(block)) };
+            }
+        }
+
+        fn message_string(data: &[u8]) -> ZBox<ZendStr> {
+            procpool::message_bus::set_message_memory(&ZEND_STRINGS);
+            let prepared = PREPARED.load(Ordering::Relaxed);
+            if !prepared.is_null() && std::ptr::eq(data.as_ptr(), prepared) {
+                PREPARED.store(std::ptr::null_mut(), Ordering::Relaxed);
+                let zs = header(prepared);
+                // SAFETY: `data` is the block `prepare` made a string of `data.len()` bytes; the
+                // core holds one count on it, the zval gets one of its own.
+                unsafe {
+                    debug_assert_eq!((*zs).len, data.len());
+                    (*zs).gc.refcount += 1;
+                    return ZBox::from_raw(zs);
+                }
+            }
+            ZendStr::new(data, false)
+        }
+
         let Some(callback) = self.callbacks.message.as_ref().map(Zval::shallow_clone) else {
             return Outcome::Normal;
         };
         let mut message = Zval::new();
-        message.set_zend_string(ZendStr::new(data, false));
+        message.set_zend_string(message_string(data));
         let ended = call_guarded(&callback, vec![&self.this, &message]);
         // IPC_REDIS: the entry is acknowledged only if Message returned; exit() is a failure too,
         // and a failure's text goes into the dead-letter entry.

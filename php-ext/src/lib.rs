@@ -6,6 +6,7 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod callbacks;
+mod coroutine;
 mod errors;
 mod pool;
 mod process;
@@ -70,6 +71,9 @@ extern "C" fn module_startup(_type: i32, _module_number: i32) -> i32 {
             exception: interned("Swoole\\Exception"),
         });
     }
+    if coroutine::module_startup().is_err() {
+        return 1;
+    }
     0
 }
 
@@ -90,13 +94,14 @@ extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
             zend::register_class_alias(alias, ce);
         }
     }
+    coroutine::register_swoole_names();
     zend::hook_pcntl_signal();
     0
 }
 
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
+    coroutine::register(module)
         .name("procpool")
         .version(procpool::VERSION)
         .constant(("SWOOLE_IPC_NONE", 0i64, &[]))

@@ -3,21 +3,22 @@
 //! `$pool->workerId`) while start() runs; start() takes what it needs out before calling PHP.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ext_php_rs::binary_slice::BinarySlice;
+use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::convert::{FromZval, IntoZval};
 use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
+use ext_php_rs::zend::ClassEntry;
 use procpool::{Context, IpcMode, PoolConfig, Role};
 
 use crate::callbacks::{Callbacks, Event, ManagerFailure, PhpHandler};
 use crate::errors::{error, fatal, from_core, pool_exception, type_error, warning};
-use crate::process::Process;
-use crate::settings::{self, COROUTINE_REFUSED};
+use crate::process::{Process, QueueRules};
+use crate::settings;
 use crate::values::false_zval;
-use crate::zend;
 
 /// What the getter of a read-only property returns: the value, seen by PHP exactly as a `T` (same
 /// conversion, same declared type). Its other half lets any value through to the property's setter:
@@ -59,14 +60,17 @@ impl<T> FromZval<'_> for ReadOnly<T> {
 /// A write to a read-only property: PHP's own `Error` for a readonly property, naming it (ext-php-rs
 /// would throw "No setter available for this property." for a property without a setter). Thrown
 /// here, as ext-php-rs ignores what a setter returns.
-pub(crate) fn refuse_write(class: &str, property: &str) {
+pub(crate) fn refuse_write(class: &ClassEntry, property: &str) {
+    let class = class.name().unwrap_or("ProcPool\\Pool");
     error(format!("Cannot modify readonly property {class}::${property}")).throw();
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    /// Never started.
     Configuring,
     Running,
+    /// A run ended; the pool can be configured and started again, as Swoole's.
     Finished,
 }
 
@@ -78,10 +82,43 @@ pub struct Pool {
     ipc_mode: IpcMode,
     worker_num: usize,
     callbacks: RefCell<Callbacks>,
-    /// getProcess() returns the same object for an id, as Swoole does.
-    processes: RefCell<HashMap<usize, Zval>>,
+    /// getProcess() returns the same object for an id, as Swoole does; in the order they were
+    /// first asked for (`$pool->workers` lists them so).
+    processes: RefCell<Vec<(usize, Zval)>>,
+    /// Whether `$pool->workers` is an array yet (Swoole makes it one at the first getProcess()).
+    workers_array: Cell<bool>,
     phase: Cell<Phase>,
     master_pid: Cell<i64>,
+    /// Coroutine mode (`enable_coroutine`): see crate::coroutine.
+    enable_coroutine: Cell<bool>,
+    /// While the pool runs: its settings as set() changed them inside a manager callback (Swoole's
+    /// set() in Start takes effect); written back to the pool when the run ends.
+    running_config: RefCell<Option<PoolConfig>>,
+}
+
+/// Whether the running pool has a `Message` callback (Swoole then gives process handles no queue,
+/// and takes SIGTERM in workers itself).
+static HAS_MESSAGE: AtomicBool = AtomicBool::new(false);
+
+impl Pool {
+    /// Whether this process is stopping: in the manager from Shutdown on (and after start()
+    /// returned), in a worker in WorkerStop and once its loop was told to end.
+    fn stopping(&self) -> bool {
+        match self.phase.get() {
+            Phase::Configuring => false,
+            Phase::Finished => true,
+            Phase::Running => match Context.role() {
+                Role::Manager => crate::callbacks::manager_stopping(),
+                Role::Worker => !Context.worker_running() || crate::callbacks::worker_stopping(),
+                Role::Idle => true,
+            },
+        }
+    }
+}
+
+/// Whether the pool running in this process has a `Message` callback.
+pub fn has_message_callback() -> bool {
+    HAS_MESSAGE.load(Ordering::Relaxed)
 }
 
 #[php_impl]
@@ -90,6 +127,8 @@ impl Pool {
     pub const IPC_UNIXSOCK: i64 = 1;
     pub const IPC_MSGQUEUE: i64 = 2;
     pub const IPC_SOCKET: i64 = 3;
+    /// A Redis stream read through a consumer group, at least once (beyond Swoole): docs/redis.md.
+    pub const IPC_REDIS: i64 = 100;
 
     #[php(defaults(ipc_type = 0, msgqueue_key = 0, enable_coroutine = false))]
     pub fn __construct(worker_num: i64, ipc_type: i64, msgqueue_key: i64, enable_coroutine: bool) -> PhpResult<Self> {
@@ -108,46 +147,72 @@ impl Pool {
         }
         let ipc_mode = IpcMode::from_raw(ipc_type).map_err(from_core)?;
         if enable_coroutine {
-            return Err(pool_exception(COROUTINE_REFUSED));
+            crate::coroutine::check_ipc_mode(ipc_mode)?;
         }
         let mut config = PoolConfig::new(worker_num as usize, ipc_mode);
         config.msgqueue_key = msgqueue_key;
-        let core = procpool::Pool::new(config).map_err(from_core)?;
+        let mut core = procpool::Pool::new(config).map_err(from_core)?;
+        // As Swoole's: the listening socket stays for a second start(), until the pool goes.
+        core.keep_listener(true);
         Ok(Pool {
             core: RefCell::new(Some(core)),
             ipc_mode,
             worker_num: worker_num as usize,
             callbacks: RefCell::new(Callbacks::default()),
-            processes: RefCell::new(HashMap::new()),
+            processes: RefCell::new(Vec::new()),
+            workers_array: Cell::new(false),
             phase: Cell::new(Phase::Configuring),
             master_pid: Cell::new(-1),
+            enable_coroutine: Cell::new(enable_coroutine),
+            running_config: RefCell::new(None),
         })
     }
 
+    /// Before start() and after it returned: the pool's settings. While it runs, in the manager's
+    /// callbacks: what the running pool can still use takes effect (e.g. `max_wait_time` for the
+    /// shutdown, as Swoole's set() inside Start); in a worker: nothing changes. Never a warning
+    /// for the moment it is called, as in Swoole.
     pub fn set(&self, settings: &ZendHashTable) -> PhpResult<()> {
-        let mut core = self.core.borrow_mut();
-        match (self.phase.get(), core.as_mut()) {
-            (Phase::Configuring, Some(core)) => settings::apply(core.config_mut(), settings),
-            _ => {
-                warning("set() has no effect once the pool has been started");
-                Ok(())
+        if self.phase.get() == Phase::Running {
+            let mut running = self.running_config.borrow_mut();
+            let Some(config) = running.as_mut() else {
+                return Ok(());
+            };
+            let mut changed = config.clone();
+            settings::apply(&mut changed, settings)?;
+            if Context.role() == Role::Manager {
+                if let Err(e) = Context.update_settings(changed.clone()) {
+                    warning(&format!("set() failed: {e}"));
+                    return Ok(());
+                }
             }
+            *config = changed;
+            return Ok(());
+        }
+        if let Some(on) = crate::coroutine::setting(settings, self.ipc_mode)? {
+            self.enable_coroutine.set(on);
+        }
+        let mut core = self.core.borrow_mut();
+        match core.as_mut() {
+            Some(core) => settings::apply(core.config_mut(), settings),
+            None => Ok(()),
         }
     }
 
-    pub fn on(&self, event: String, callback: &Zval) -> PhpResult<bool> {
-        if self.phase.get() != Phase::Configuring {
+    pub fn on(&self, name: String, callback: &Zval) -> PhpResult<bool> {
+        if self.phase.get() == Phase::Running {
             warning("on() cannot be called once the pool has been started");
             return Ok(false);
         }
-        let Some(parsed) = Event::parse(&event) else {
-            warning(&format!("unknown event types[{event}]"));
+        let Some(parsed) = Event::parse(&name) else {
+            warning(&format!("unknown event types[{name}]"));
             return Ok(false);
         };
         if !callback.is_callable() {
-            return Err(type_error(
-                "ProcPool\\Pool::on(): Argument #2 ($callback) must be a valid callback",
-            ));
+            return Err(type_error(format!(
+                "{}::on(): Argument #2 ($callback) must be a valid callback",
+                Pool::get_metadata().ce().name().unwrap_or("ProcPool\\Pool")
+            )));
         }
         if parsed == Event::Message && self.ipc_mode == IpcMode::None {
             return Err(pool_exception(
@@ -158,7 +223,9 @@ impl Pool {
         Ok(true)
     }
 
-    /// SOCKET, before start(): `unix:/path`, or a TCP host (IPv4, IPv6, name) and port.
+    /// SOCKET, before start() (or after it returned): `unix:/path`, or a TCP host (IPv4, IPv6,
+    /// name) and port. As Swoole: a failure is reported in the pool's log, not as a PHP warning,
+    /// and a second listen() keeps the socket of the first.
     #[php(defaults(port = 0, backlog = 2048))]
     pub fn listen(&self, host: String, port: i64, backlog: i64) -> bool {
         if self.ipc_mode != IpcMode::Socket {
@@ -166,15 +233,18 @@ impl Pool {
             return false;
         }
         let mut core = self.core.borrow_mut();
-        let Some(core) = core.as_mut().filter(|_| self.phase.get() == Phase::Configuring) else {
+        let Some(core) = core.as_mut().filter(|_| self.phase.get() != Phase::Running) else {
             warning("listen() must be called before start()");
             return false;
         };
+        if core.listener().is_some() {
+            return true;
+        }
         let backlog = backlog.clamp(0, i32::MAX as i64) as i32;
         match core.listen(&host, port, backlog) {
             Ok(_) => true,
             Err(e) => {
-                warning(&format!("listen({host}, {port}) failed: {e}"));
+                Context.log_warning(&format!("listen({host}, {port}) failed: {e}"));
                 false
             }
         }
@@ -218,12 +288,13 @@ impl Pool {
         }
     }
 
-    /// Blocks in the manager until the pool shuts down, then returns null. Workers never return.
+    /// Blocks in the manager until the pool shuts down, then returns null; can be called again
+    /// once it returned (the whole pool runs again). Workers never return.
     pub fn start(self_: &mut ZendClassObject<Pool>) -> PhpResult<Zval> {
         let mut this = Zval::new();
         this.set_object(&mut self_.std);
         let pool: &Pool = self_;
-        if pool.phase.get() != Phase::Configuring {
+        if pool.phase.get() == Phase::Running {
             warning("the pool has already been started");
             return Ok(false_zval());
         }
@@ -232,65 +303,67 @@ impl Pool {
                 "a process pool is already running in this process; only one pool may run at a time",
             ));
         }
-        if pool.callbacks.borrow().worker_exit.is_some() {
-            return Err(pool_exception(
-                "the WorkerExit event exists only in coroutine mode, which procpool does not support; use WorkerStop",
-            ));
+        if pool.callbacks.borrow().worker_exit.is_some() && !pool.enable_coroutine.get() {
+            return Err(pool_exception("cannot set `onWorkerExit` without enable_coroutine"));
         }
         let Some(mut core) = pool.core.borrow_mut().take() else {
             return Ok(false_zval());
         };
         let callbacks = std::mem::take(&mut *pool.callbacks.borrow_mut());
+        HAS_MESSAGE.store(callbacks.message.is_some(), Ordering::Relaxed);
         let mut handler = PhpHandler::new(callbacks, this);
+        let phase_before = pool.phase.get();
+        let master_pid_before = pool.master_pid.get();
         pool.phase.set(Phase::Running);
         pool.master_pid.set(std::process::id() as i64);
-        let result = core.start(&mut handler);
-        // Refused before anything ran (a missing callback, no listen(), a queue it may not use): the
-        // pool stays configurable.
-        if result.is_err() && !core.is_started() {
-            let Err(e) = result else { unreachable!() };
-            *pool.callbacks.borrow_mut() = handler.callbacks;
-            *pool.core.borrow_mut() = Some(core);
-            pool.phase.set(Phase::Configuring);
-            pool.master_pid.set(-1);
-            return match e {
-                procpool::Error::MissingCallback { event, .. } => {
-                    let message = format!("require on{} callback", event.name());
-                    // SAFETY: Swoole's words, as a fatal error. Every RefCell borrow of this object
-                    // ended above; what the longjmp skips (the message, `this`) is memory only.
-                    unsafe { fatal(&message) }
-                }
-                procpool::Error::NotListening => {
-                    warning("a SWOOLE_IPC_SOCKET pool must listen() successfully before start()");
-                    Ok(false_zval())
-                }
-                other => Err(from_core(other)),
-            };
+        *pool.running_config.borrow_mut() = Some(core.config().clone());
+        let result = if pool.enable_coroutine.get() {
+            core.start(&mut crate::coroutine::CoroutineHandler::new(&mut handler))
+        } else {
+            core.start(&mut handler)
+        };
+        // Only the manager gets here (workers exit inside). What set() changed inside the manager's
+        // callbacks stays for the next run, as in Swoole.
+        if let Some(config) = pool.running_config.borrow_mut().take() {
+            *core.config_mut() = config;
         }
-        // Only the manager gets here. Drop the callables now: the cycle collector cannot see them.
         let PhpHandler {
             callbacks,
             this,
             manager_failure,
             ..
         } = handler;
-        drop((callbacks, this));
-        pool.processes.borrow_mut().clear();
+        drop(this);
+        *pool.callbacks.borrow_mut() = callbacks;
         *pool.core.borrow_mut() = Some(core);
+        // Refused before anything ran (a missing callback, no listen(), a queue it may not use):
+        // the pool is as it was.
+        let refused = result.is_err() && !pool.core.borrow().as_ref().is_some_and(procpool::Pool::is_started);
+        if refused {
+            let Err(e) = result else { unreachable!() };
+            pool.phase.set(phase_before);
+            pool.master_pid.set(master_pid_before);
+            return match e {
+                procpool::Error::MissingCallback { event, .. } => {
+                    let message = format!("require on{} callback", event.name());
+                    // SAFETY: Swoole's words, as a fatal error. Every RefCell borrow of this object
+                    // ended above; what the longjmp skips (the message) is memory only.
+                    unsafe { fatal(&message) }
+                }
+                procpool::Error::NotListening => {
+                    // As Swoole: its own log line, no PHP warning.
+                    Context.log_warning("must first listen to an tcp port");
+                    Ok(false_zval())
+                }
+                other => Err(from_core(other)),
+            };
+        }
         pool.phase.set(Phase::Finished);
-        match manager_failure {
-            Some(ManagerFailure::Exception(ex)) => {
-                let _ = ext_php_rs::exception::throw_object(ex.into_zval(false)?);
-                return Ok(Zval::null());
-            }
-            Some(ManagerFailure::Exit) => {
-                zend::throw_exit();
-                return Ok(Zval::null());
-            }
-            // SAFETY: a fatal error in Start/Shutdown bailed out of the callback; the pool is over and
-            // nothing of it is borrowed here, so continuing the engine's bailout skips no needed drop.
-            Some(ManagerFailure::Fatal) => unsafe { ext_php_rs::zend::bailout() },
-            None => {}
+        if let Some(ManagerFailure::Fatal) = manager_failure {
+            // SAFETY: a fatal error in Start/Shutdown bailed out of the callback; the pool is over
+            // and nothing of it is borrowed here, so continuing the engine's bailout skips no
+            // needed drop.
+            unsafe { ext_php_rs::zend::bailout() }
         }
         result.map_err(from_core)?;
         Ok(Zval::null())
@@ -321,33 +394,43 @@ impl Pool {
         self.phase.get() == Phase::Running && Context.detach()
     }
 
-    #[php(defaults(worker_id = -1))]
-    pub fn get_process(&self, worker_id: i64) -> PhpResult<Zval> {
+    /// The process handle of worker `$work_id` (negative: this worker), one object per id.
+    #[php(defaults(work_id = -1))]
+    pub fn get_process(&self, work_id: i64) -> PhpResult<Zval> {
         if self.phase.get() != Phase::Running {
             return Ok(false_zval());
         }
-        let id = if worker_id < 0 {
+        let id = if work_id < 0 {
             match Context.worker_id() {
                 Some(id) => id,
                 None => return Ok(false_zval()),
             }
         } else {
-            match Context.worker_id_in_range(worker_id) {
+            match Context.worker_id_in_range(work_id) {
                 Ok(id) => id,
                 Err(_) => {
                     warning(&format!(
-                        "invalid worker_id[{worker_id}], the pool has {} workers",
+                        "invalid worker_id[{work_id}], the pool has {} workers",
                         self.worker_num
                     ));
                     return Ok(false_zval());
                 }
             }
         };
-        if let Some(cached) = self.processes.borrow().get(&id) {
+        self.workers_array.set(true);
+        if let Some((_, cached)) = self.processes.borrow().iter().find(|(cached_id, _)| *cached_id == id) {
             return Ok(cached.shallow_clone());
         }
-        let object = Process::new(id).into_zval(false)?;
-        self.processes.borrow_mut().insert(id, object.shallow_clone());
+        let queue = match self.running_config.borrow().as_ref() {
+            Some(config) => QueueRules {
+                pool_queue: self.ipc_mode == IpcMode::MsgQueue && !has_message_callback(),
+                permissions: config.msgqueue_permissions,
+                allow_foreign: config.msgqueue_allow_foreign,
+            },
+            None => QueueRules::default(),
+        };
+        let object = Process::new(id, queue).into_zval(false)?;
+        self.processes.borrow_mut().push((id, object.shallow_clone()));
         Ok(object)
     }
 
@@ -362,7 +445,7 @@ impl Pool {
 
     #[php(setter, name = "master_pid")]
     pub fn set_master_pid(&self, _value: ReadOnly<i64>) {
-        refuse_write("ProcPool\\Pool", "master_pid");
+        refuse_write(Pool::get_metadata().ce(), "master_pid");
     }
 
     #[php(getter)]
@@ -372,7 +455,7 @@ impl Pool {
 
     #[php(setter)]
     pub fn set_worker_id(&self, _value: ReadOnly<i64>) {
-        refuse_write("ProcPool\\Pool", "workerId");
+        refuse_write(Pool::get_metadata().ce(), "workerId");
     }
 
     #[php(getter)]
@@ -386,32 +469,45 @@ impl Pool {
 
     #[php(setter)]
     pub fn set_worker_pid(&self, _value: ReadOnly<i64>) {
-        refuse_write("ProcPool\\Pool", "workerPid");
+        refuse_write(Pool::get_metadata().ce(), "workerPid");
     }
 
+    /// False once this process is stopping: in the manager from Shutdown on (and after start()
+    /// returned), in a worker in WorkerStop and once stop() was called or (message modes) SIGTERM
+    /// arrived.
     #[php(getter)]
     pub fn get_worker_running(&self) -> ReadOnly<bool> {
-        Context.worker_running().into()
+        (!self.stopping()).into()
     }
 
     #[php(setter)]
     pub fn set_worker_running(&self, _value: ReadOnly<bool>) {
-        refuse_write("ProcPool\\Pool", "workerRunning");
+        refuse_write(Pool::get_metadata().ce(), "workerRunning");
     }
 
+    /// As `workerRunning`.
     #[php(getter)]
     pub fn get_running(&self) -> ReadOnly<bool> {
-        (self.phase.get() != Phase::Finished).into()
+        (!self.stopping()).into()
     }
 
     #[php(setter)]
     pub fn set_running(&self, _value: ReadOnly<bool>) {
-        refuse_write("ProcPool\\Pool", "running");
+        refuse_write(Pool::get_metadata().ce(), "running");
     }
 
+    /// Null until getProcess() first succeeded in this process; then the process handles asked
+    /// for so far, by worker id (as Swoole's property).
     #[php(getter)]
-    pub fn get_workers(&self) -> ReadOnly<Option<i64>> {
-        None.into()
+    pub fn get_workers(&self) -> ReadOnly<Zval> {
+        if !self.workers_array.get() {
+            return ReadOnly::from(Zval::null());
+        }
+        let mut workers = ZendHashTable::new();
+        for (id, process) in self.processes.borrow().iter() {
+            let _ = workers.insert_at_index(*id as i64, process.shallow_clone());
+        }
+        ReadOnly::from(workers.into_zval(false).unwrap_or_default())
     }
 
     /// The pool's and every worker's figures: in the manager's callbacks, in any worker, and after
@@ -432,7 +528,48 @@ impl Pool {
     }
 
     #[php(setter)]
-    pub fn set_workers(&self, _value: ReadOnly<Option<i64>>) {
-        refuse_write("ProcPool\\Pool", "workers");
+    pub fn set_workers(&self, _value: ReadOnly<Zval>) {
+        refuse_write(Pool::get_metadata().ce(), "workers");
+    }
+
+    /// IPC_REDIS: XADDs `$data` (as the field `data`) to the pool's stream; returns the new entry's
+    /// id, false on failure (with a warning). Before start() it uses the settings given to set(); in
+    /// the manager and the workers, the running pool's.
+    pub fn push(&self, data: BinarySlice<u8>) -> Zval {
+        if self.ipc_mode != IpcMode::Redis {
+            warning("push() is only available with ProcPool\\Pool::IPC_REDIS (a worker's ProcPool\\Process::push() feeds SWOOLE_IPC_MSGQUEUE)");
+            return false_zval();
+        }
+        let pushed = match (self.phase.get(), self.core.try_borrow()) {
+            (Phase::Running, _) => Context.redis_push(&data),
+            (_, Ok(core)) => match core.as_ref() {
+                Some(core) => core.config().redis.push(&data),
+                None => Context.redis_push(&data),
+            },
+            (_, Err(_)) => Context.redis_push(&data),
+        };
+        match pushed {
+            Ok(id) => {
+                let mut z = Zval::new();
+                let _ = z.set_string(&id, false);
+                z
+            }
+            Err(e) => {
+                warning(&format!("push() failed: {e}"));
+                false_zval()
+            }
+        }
+    }
+
+    /// IPC_REDIS, inside Message: every field of the entry in hand (`data` included) as
+    /// `['field' => 'value', ...]`; false elsewhere.
+    pub fn get_message_fields(&self) -> Zval {
+        crate::redis::fields()
+    }
+
+    /// IPC_REDIS, inside Message: the id of the entry in hand (e.g. `"1700000000000-0"`); false
+    /// elsewhere.
+    pub fn get_message_id(&self) -> Zval {
+        crate::redis::id()
     }
 }

@@ -8,11 +8,7 @@ use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use procpool::config::duration_setting;
 use procpool::{LogLevel, PoolConfig};
 
-use crate::errors::{pool_exception, warning};
-
-pub const COROUTINE_REFUSED: &str = "enable_coroutine is not supported: procpool has no coroutine runtime. \
-Write blocking code in WorkerStart/Message callbacks instead (and pcntl_signal() for signals), \
-or use the real swoole extension for coroutine pools";
+use crate::errors::warning;
 
 pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), PhpException> {
     for (key, value) in settings.iter() {
@@ -21,9 +17,8 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
         };
         let key = key.to_string();
         match key.as_str() {
-            "enable_coroutine" if truthy(value) => {
-                return Err(pool_exception(COROUTINE_REFUSED));
-            }
+            // Taken by Pool::set (coroutine mode, see crate::coroutine).
+            "enable_coroutine" => {}
             "enable_message_bus" => match value.bool() {
                 Some(on) => config.enable_message_bus = on,
                 None => wrong_type(&key, "a bool", value),
@@ -66,7 +61,9 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
             },
             "max_memory" => match size(value) {
                 Some(bytes) => config.restart.max_memory = bytes,
-                None => warning("'max_memory' must be a number of bytes >= 0 or a size such as '256M' (0: off); ignored"),
+                None => {
+                    warning("'max_memory' must be a number of bytes >= 0 or a size such as '256M' (0: off); ignored")
+                }
             },
             "request_timeout" => set_duration(&key, value, true, &mut config.restart.request_timeout),
             "slow_request" => set_duration(&key, value, true, &mut config.restart.slow_request),
@@ -103,7 +100,9 @@ pub fn apply(config: &mut PoolConfig, settings: &ZendHashTable) -> Result<(), Ph
             },
             "claim_idle" => set_duration(&key, value, false, &mut config.redis.claim_idle),
             "redis_batch" => match value.long() {
-                Some(n) if (1..=procpool::RedisConfig::MAX_BATCH as i64).contains(&n) => config.redis.batch = n as usize,
+                Some(n) if (1..=procpool::RedisConfig::MAX_BATCH as i64).contains(&n) => {
+                    config.redis.batch = n as usize
+                }
                 Some(n) => warning(&format!(
                     "'redis_batch' must be from 1 to {}, {n} given; ignored",
                     procpool::RedisConfig::MAX_BATCH
@@ -146,7 +145,11 @@ fn set_text(key: &str, value: &Zval, set: impl FnOnce(String)) {
 /// NAN, INF, values above a year and non-numeric strings are refused with a warning.
 fn set_max_wait_time(value: &Zval, target: &mut Duration) {
     let key = "max_wait_time";
-    let seconds = match (value.long(), value.double(), value.string().filter(|_| value.is_string())) {
+    let seconds = match (
+        value.long(),
+        value.double(),
+        value.string().filter(|_| value.is_string()),
+    ) {
         (Some(n), _, _) => n as f64,
         (_, Some(f), _) => f,
         (_, _, Some(text)) => match text.trim().parse::<f64>() {
@@ -186,10 +189,6 @@ pub fn size(value: &Zval) -> Option<u64> {
         _ => return None,
     };
     n.checked_mul(factor)
-}
-
-fn truthy(value: &Zval) -> bool {
-    value.bool().unwrap_or(false) || value.long().is_some_and(|n| n != 0)
 }
 
 fn number(value: &Zval) -> Option<f64> {

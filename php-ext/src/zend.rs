@@ -16,7 +16,6 @@ unsafe extern "C" {
     ) -> i32;
     fn zend_is_unwind_exit(ex: *const zend_object) -> bool;
     fn zend_exception_error(ex: *mut zend_object, severity: i32) -> i32;
-    fn zend_throw_unwind_exit();
     fn php_output_flush_all();
     static mut module_registry: HashTable;
 }
@@ -50,6 +49,8 @@ pub fn pending() -> Pending {
     let eg = ExecutorGlobals::get();
     if eg.exception.is_null() {
         Pending::Nothing
+    // SAFETY: eg.exception is a live exception object (checked non-null above), as
+    // zend_is_unwind_exit requires.
     } else if unsafe { zend_is_unwind_exit(eg.exception) } {
         Pending::Exit
     } else {
@@ -73,12 +74,6 @@ pub fn clear_pending() {
     drop(ExecutorGlobals::take_exception());
 }
 
-/// Makes the current PHP call end the script as `exit()` would, once control is back in PHP.
-pub fn throw_exit() {
-    // SAFETY: throws a fresh UnwindExit into the current (internal function) frame.
-    unsafe { zend_throw_unwind_exit() };
-}
-
 /// Flushes and closes PHP's output buffers, so a worker's `ob_start()` output is not lost at _exit.
 pub fn end_output() {
     // SAFETY: plain engine call, valid while a request is active.
@@ -89,4 +84,69 @@ pub fn end_output() {
 pub fn flush_output() {
     // SAFETY: plain engine call, valid while a request is active.
     unsafe { php_output_flush_all() };
+}
+
+/// Gives an internal class the name `name` (a permanent interned string, made during MINIT):
+/// what `get_class()`, `::class` comparisons and error messages show. The old name stays a key
+/// of the class table, so both names resolve.
+///
+/// # Safety
+/// `ce` must be a class entry registered by this extension and `name` a permanent interned
+/// string; call it outside any use of the class's name by the engine (at request startup).
+pub unsafe fn rename_class(ce: &ext_php_rs::zend::ClassEntry, name: *mut ext_php_rs::ffi::zend_string) {
+    let ce = ce as *const _ as *mut zend_class_entry;
+    // SAFETY: per the contract; the class entry is process-global and written only here.
+    unsafe { (*ce).name = name };
+}
+
+/// The original `pcntl_signal()` handler, replaced by `pcntl_signal_hook`.
+static PCNTL_SIGNAL: std::sync::OnceLock<ext_php_rs::ffi::zif_handler> = std::sync::OnceLock::new();
+
+/// `pcntl_signal()` as the script calls it, then the pool's SIGTERM handler put back in front of
+/// the script's (in a message-mode worker: see `Context::reclaim_sigterm`). SIGTERM is blocked
+/// meanwhile, so one that arrives between the two is delivered to the pool's handler afterwards
+/// instead of to the script's alone.
+unsafe extern "C" fn pcntl_signal_hook(ex: *mut ext_php_rs::ffi::zend_execute_data, rv: *mut ext_php_rs::ffi::zval) {
+    // SAFETY: sigset operations on locals; sigprocmask on this (single-threaded) process.
+    unsafe {
+        let mut term: libc::sigset_t = std::mem::zeroed();
+        let mut saved: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut term);
+        libc::sigaddset(&mut term, libc::SIGTERM);
+        libc::sigprocmask(libc::SIG_BLOCK, &term, &mut saved);
+        if let Some(Some(original)) = PCNTL_SIGNAL.get() {
+            original(ex, rv);
+        }
+        procpool::Context.reclaim_sigterm();
+        libc::sigprocmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut());
+    }
+}
+
+/// Wraps `pcntl_signal()` (when pcntl is loaded) with `pcntl_signal_hook`, once per process.
+pub fn hook_pcntl_signal() {
+    if PCNTL_SIGNAL.get().is_some() {
+        return;
+    }
+    let table = ext_php_rs::zend::ExecutorGlobals::get().function_table;
+    if table.is_null() {
+        return;
+    }
+    let name = "pcntl_signal";
+    // SAFETY: the engine's function table, read with a valid (ptr, len) key.
+    let zv = unsafe { ext_php_rs::ffi::zend_hash_str_find(table, name.as_ptr().cast(), name.len()) };
+    if zv.is_null() {
+        return;
+    }
+    // SAFETY: function table entries hold a zend_function pointer; pcntl_signal is an internal
+    // function, whose handler is a plain field of its (persistent, writable) zend_internal_function.
+    unsafe {
+        let func = (*zv).value.ptr as *mut ext_php_rs::ffi::zend_function;
+        if func.is_null() || (*func).type_ != ext_php_rs::ffi::ZEND_INTERNAL_FUNCTION as u8 {
+            return;
+        }
+        let handler = &mut (*func).internal_function.handler;
+        if PCNTL_SIGNAL.set(*handler).is_ok() {
+            *handler = Some(pcntl_signal_hook);
+        }
+    }
 }

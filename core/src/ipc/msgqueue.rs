@@ -43,7 +43,9 @@ impl MsgQueue {
             // SAFETY: msgget(2) with plain values.
             let id = unsafe { libc::msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | mode) };
             return if id < 0 {
-                Err(Error::last_os("msgget(IPC_PRIVATE): cannot make the private message queue"))
+                Err(Error::last_os(
+                    "msgget(IPC_PRIVATE): cannot make the private message queue",
+                ))
             } else {
                 Ok(queue(id))
             };
@@ -130,7 +132,10 @@ fn foreign_writer(id: i32, permissions: u32) -> Option<String> {
     let mode = u32::from(perm.mode) & 0o777;
     let extra_writers = mode & 0o022 & !(permissions & 0o777);
     if perm.uid != me || perm.cuid != me || extra_writers != 0 {
-        Some(format!("is owned by uid {} (created by uid {}) with mode {mode:04o}", perm.uid, perm.cuid))
+        Some(format!(
+            "is owned by uid {} (created by uid {}) with mode {mode:04o}",
+            perm.uid, perm.cuid
+        ))
     } else {
         None
     }
@@ -275,7 +280,9 @@ pub(crate) fn set_capacity(queue_id: i32, bytes: u64) -> Result<()> {
         }
         info.msg_qbytes = bytes as libc::msglen_t;
         if libc::msgctl(queue_id, libc::IPC_SET, &mut info) != 0 {
-            return Err(Error::last_os(format!("msgctl(msqid={queue_id}, IPC_SET, msg_qbytes={bytes})")));
+            return Err(Error::last_os(format!(
+                "msgctl(msqid={queue_id}, IPC_SET, msg_qbytes={bytes})"
+            )));
         }
     }
     Ok(())
@@ -295,7 +302,11 @@ pub(crate) fn remove(queue_id: i32) -> Result<()> {
 pub(crate) fn serve(delivery: &mut dyn Delivery, slot: WorkerSlot, queue_id: i32) -> Result<Outcome> {
     let mut buf = RecvBuffer::new();
     loop {
-        let received = wait_interruptibly(Some(slot), || delivery.must_leave(), || receive(queue_id, &mut buf, false));
+        let received = wait_interruptibly(
+            Some(slot),
+            || delivery.must_leave(),
+            || receive(queue_id, &mut buf, false),
+        );
         match received {
             None => return Ok(Outcome::Normal),
             Some(Received::Message(len)) => {

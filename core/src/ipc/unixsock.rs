@@ -16,11 +16,11 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use super::Delivery;
 use crate::config::PoolConfig;
 use crate::error::{Error, Result};
-use crate::fd::{self, interrupted};
-use super::Delivery;
 use crate::event::Outcome;
+use crate::fd::{self, interrupted};
 use crate::log::warning;
 use crate::message_bus::{self, Reassembler};
 use crate::worker_signals;
@@ -313,7 +313,12 @@ fn serve_bus(delivery: &mut dyn Delivery, recv_fd: RawFd, wake_fd: RawFd) -> Out
 
 /// One datagram across `header` then `payload` (recvmsg(2) with two iovecs; a longer datagram is
 /// cut); the bytes written, or Err with errno set.
-fn recv_into(fd: RawFd, header: &mut [u8], payload: &mut [MaybeUninit<u8>], flags: i32) -> std::result::Result<usize, ()> {
+fn recv_into(
+    fd: RawFd,
+    header: &mut [u8],
+    payload: &mut [MaybeUninit<u8>],
+    flags: i32,
+) -> std::result::Result<usize, ()> {
     let mut iov = [
         libc::iovec {
             iov_base: header.as_mut_ptr().cast(),
