@@ -145,6 +145,20 @@ static int all_done(void)
     return __atomic_load_n(&sh->fail_calls, __ATOMIC_SEQ_CST) >= 2;
 }
 
+/* Asks for the shutdown 300 ms from now, from a child of this worker, so that what the worker does
+ * after its callback returns (acknowledging, dead-lettering) is not cut short by the SIGTERM. */
+static void shutdown_soon(void)
+{
+    int32_t master = 0;
+    if (procpool_master_pid(&master) != PROCPOOL_OK)
+        return;
+    if (fork() == 0) {
+        usleep(300000);
+        kill(master, SIGTERM);
+        _exit(0);
+    }
+}
+
 static int on_message(void *userdata, const uint8_t *data, size_t len)
 {
     (void)userdata;
@@ -164,7 +178,7 @@ static int on_message(void *userdata, const uint8_t *data, size_t len)
         __atomic_add_fetch(&sh->fail_calls, 1, __ATOMIC_SEQ_CST);
         __atomic_add_fetch(&sh->deliveries_seen[deliveries <= 2 ? deliveries : 0], 1, __ATOMIC_SEQ_CST);
         if (all_done())
-            procpool_manager_shutdown();
+            shutdown_soon(); /* the worker dead-letters this entry after it returns: let it */
         return 1;
     }
     int i = -1;
