@@ -214,6 +214,7 @@ fn answer(request: &[u8], stats: &dyn Fn() -> PoolStats, dropped: u64) -> Option
     let mut parsed = httparse::Request::new(&mut headers);
     let (method, path) = match parsed.parse(request) {
         Ok(httparse::Status::Partial) => return None,
+        Err(httparse::Error::TooManyHeaders) => return Some(response(431, "text/plain", "too many headers\n")),
         Err(_) => return Some(response(400, "text/plain", "bad request\n")),
         Ok(httparse::Status::Complete(_)) => (parsed.method.unwrap_or(""), parsed.path.unwrap_or("")),
     };
