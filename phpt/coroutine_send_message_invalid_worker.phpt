@@ -29,9 +29,8 @@ $pool->on(Constant::EVENT_WORKER_START, function (Pool $pool, int $workerId) {
     var_dump($pool->sendMessage('hello', -1));
     var_dump($pool->sendMessage('hello', 2));
     var_dump(count($errors));
-    // Swoole says "invalid worker_id[..]"; procpool names the argument: "invalid dst_worker_id[..]".
-    var_dump((bool) preg_match('/invalid (dst_)?worker_id\[-1\]/', $errors[0]));
-    var_dump((bool) preg_match('/invalid (dst_)?worker_id\[2\]/', $errors[1]));
+    var_dump((bool) preg_match('/invalid worker_id\[-1\]/', $errors[0]));
+    var_dump((bool) preg_match('/invalid worker_id\[2\]/', $errors[1]));
     restore_error_handler();
     echo "DONE\n";
     $pool->shutdown();

@@ -59,21 +59,21 @@ Warning: %s::sendMessage(): sendMessage() is only available with SWOOLE_IPC_UNIX
 bool(false)
 manager, id -1:
 
-Warning: %s::sendMessage(): invalid dst_worker_id[-1], the pool has workers 0..1 in %s on line %d
+Warning: %s::sendMessage(): invalid worker_id[-1] in %s on line %d
 bool(false)
 manager, id 2:
 
-Warning: %s::sendMessage(): invalid dst_worker_id[2], the pool has workers 0..1 in %s on line %d
+Warning: %s::sendMessage(): invalid worker_id[2] in %s on line %d
 bool(false)
 manager, id 1:
 bool(true)
 NULL
 worker 1 got go:
-Warning: %s::sendMessage(): invalid dst_worker_id[-5], the pool has workers 0..1 in %s on line %d
+Warning: %s::sendMessage(): invalid worker_id[-5] in %s on line %d
 bool(false)
 
-Warning: %s::sendMessage(): invalid dst_worker_id[%d], the pool has workers 0..1 in %s on line %d
+Warning: %s::sendMessage(): invalid worker_id[%d] in %s on line %d
 bool(false)
 
-Warning: %s::sendMessage(): invalid dst_worker_id[2], the pool has workers 0..1 in %s on line %d
+Warning: %s::sendMessage(): invalid worker_id[2] in %s on line %d
 bool(false)

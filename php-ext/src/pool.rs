@@ -274,11 +274,9 @@ impl Pool {
             .and_then(|dst| Context.send_message(&data, dst));
         match sent {
             Ok(()) => true,
-            Err(procpool::Error::InvalidWorkerId { worker_num, .. }) => {
-                warning(&format!(
-                    "invalid dst_worker_id[{dst_worker_id}], the pool has workers 0..{}",
-                    worker_num.saturating_sub(1)
-                ));
+            Err(procpool::Error::InvalidWorkerId { .. }) => {
+                // Swoole's words.
+                warning(&format!("invalid worker_id[{dst_worker_id}]"));
                 false
             }
             Err(e) => {

@@ -4,7 +4,7 @@
 //! stubs that say clearly what is not there (runtime hooks, coroutine sockets, clients, servers).
 
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ext_php_rs::builders::ClassBuilder;
 
@@ -66,7 +66,7 @@ pub fn sleep(seconds: f64) -> bool {
         warning("Timer is too long");
         return false;
     };
-    let timer = runtime::wake_at(cid, Instant::now() + delay);
+    let timer = runtime::wake_at(cid, runtime::after(delay));
     match runtime::suspend(cid) {
         Some(_) => true,
         None => {

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
@@ -50,7 +50,7 @@ fn wait(state: &Rc<RefCell<State>>, cid: i64, consumer: bool, timeout: f64) -> O
     let timer = (timeout > 0.0)
         .then(|| Duration::try_from_secs_f64(timeout).ok())
         .flatten()
-        .map(|t| runtime::wake_at(cid, Instant::now() + t.max(Duration::from_millis(1))));
+        .map(|t| runtime::wake_at(cid, runtime::after(t.max(Duration::from_millis(1)))));
     let woken = runtime::suspend(cid);
     if let Some(timer) = timer {
         runtime::cancel_timer(timer);
@@ -326,7 +326,7 @@ impl WaitGroup {
         let timer = (timeout > 0.0)
             .then(|| Duration::try_from_secs_f64(timeout).ok())
             .flatten()
-            .map(|t| runtime::wake_at(cid, Instant::now() + t.max(Duration::from_millis(1))));
+            .map(|t| runtime::wake_at(cid, runtime::after(t.max(Duration::from_millis(1)))));
         let woken = runtime::suspend(cid);
         if let Some(timer) = timer {
             runtime::cancel_timer(timer);

@@ -193,10 +193,13 @@ impl Runtime {
                         callback.shallow_clone(),
                         params.iter().map(Zval::shallow_clone).collect(),
                     );
-                    let mut next = deadline + interval;
-                    while next <= now {
-                        next += interval;
-                    }
+                    // The next time after `now` on the tick's own beat.
+                    let behind = now.saturating_duration_since(deadline).as_nanos() / interval.as_nanos();
+                    let beats = u32::try_from(behind + 1).unwrap_or(u32::MAX);
+                    let next = interval
+                        .checked_mul(beats)
+                        .and_then(|d| deadline.checked_add(d))
+                        .unwrap_or_else(|| after(interval));
                     timer.deadline = next;
                     self.heap.push(Reverse((next, id)));
                     return Some(Due::User {
@@ -290,6 +293,13 @@ pub fn add_defer(cid: i64, callable: Zval) {
     drop(rejected);
 }
 
+/// The instant `delay` from now; a delay too long for the clock (thousands of years) is a century.
+pub fn after(delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(delay)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 /// A timer that resumes `cid` (with `Wake::Timeout`) at `deadline`; returns its id.
 pub fn wake_at(cid: i64, deadline: Instant) -> i64 {
     let id = with(|rt| rt.add_timer(deadline, Action::Wake(cid)));
@@ -299,7 +309,7 @@ pub fn wake_at(cid: i64, deadline: Instant) -> i64 {
 
 /// `Timer::after` (interval None) / `Timer::tick`; returns the timer's id.
 pub fn user_timer(delay: Duration, callback: Zval, params: Vec<Zval>, interval: Option<Duration>) -> i64 {
-    let deadline = Instant::now() + delay;
+    let deadline = after(delay);
     let id = with(|rt| {
         rt.add_timer(
             deadline,
