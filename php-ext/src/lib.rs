@@ -5,9 +5,11 @@
 //! aliases.
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
+mod arginfo;
 mod callbacks;
 mod coroutine;
 mod errors;
+mod info;
 mod pool;
 mod process;
 mod redis;
@@ -22,30 +24,10 @@ use std::sync::OnceLock;
 use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendStr;
-use ext_php_rs::zend::{ClassEntry, ModuleEntry};
-use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+use ext_php_rs::zend::ClassEntry;
 
 use pool::Pool;
 use process::Process;
-
-pub extern "C" fn module_info(_module: *mut ModuleEntry) {
-    info_table_start!();
-    info_table_row!("procpool support", "enabled");
-    info_table_row!("Version", procpool::VERSION);
-    info_table_row!(
-        "IPC modes",
-        "SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK, SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET"
-    );
-    info_table_row!(
-        "Swoole aliases",
-        if zend::extension_loaded("swoole") {
-            "off (the swoole extension is loaded)"
-        } else {
-            "on"
-        }
-    );
-    info_table_end!();
-}
 
 /// The Swoole names of the classes, as permanent interned strings made in MINIT (None when the
 /// swoole extension is loaded: its classes own those names).
@@ -95,6 +77,7 @@ extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
         }
     }
     coroutine::register_swoole_names();
+    arginfo::declare_types();
     zend::hook_pcntl_signal();
     0
 }
@@ -114,5 +97,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<socket::Socket>()
         .startup_function(module_startup)
         .request_startup_function(request_startup)
-        .info_function(module_info)
+        .info_function(info::module_info)
 }
