@@ -38,7 +38,6 @@ impl IpcMode {
             None => Ok(()),
         }
     }
-
 }
 
 /// How much the manager tells on stderr. Warnings are what Swoole prints too; `Info` adds one line
@@ -161,7 +160,11 @@ pub fn duration_setting(name: &str, seconds: f64, allow_zero: bool) -> Result<Du
         Ok(duration) if in_range => Ok(duration),
         _ => Err(Error::InvalidArgument(format!(
             "{name} must be a number of seconds {} {max}, {} given",
-            if allow_zero { "from 0 to" } else { "greater than 0 and at most" },
+            if allow_zero {
+                "from 0 to"
+            } else {
+                "greater than 0 and at most"
+            },
             shown(seconds)
         ))),
     }

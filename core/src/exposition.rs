@@ -97,17 +97,29 @@ pub(crate) fn render(stats: &PoolStats, format: Format, dropped: u64) -> String 
     };
     w.family("procpool_workers", Kind::Gauge, "Configured number of workers.");
     w.sample("procpool_workers", &[], stats.workers as f64);
-    w.family("procpool_workers_alive", Kind::Gauge, "Worker slots with a live process.");
+    w.family(
+        "procpool_workers_alive",
+        Kind::Gauge,
+        "Worker slots with a live process.",
+    );
     w.sample("procpool_workers_alive", &[], stats.workers_alive as f64);
     w.family("procpool_workers_by_state", Kind::Gauge, "Workers in each state.");
     for (state, &n) in WorkerState::ALL.iter().zip(stats.by_state.iter()) {
         w.sample("procpool_workers_by_state", &[("state", state.name())], n as f64);
     }
-    w.family("procpool_uptime_seconds", Kind::Gauge, "Seconds since the pool started.");
+    w.family(
+        "procpool_uptime_seconds",
+        Kind::Gauge,
+        "Seconds since the pool started.",
+    );
     w.sample("procpool_uptime_seconds", &[], stats.uptime.as_secs_f64());
     w.family("procpool_worker_starts", Kind::Counter, "Worker processes forked.");
     w.sample("procpool_worker_starts_total", &[], stats.worker_starts as f64);
-    w.family("procpool_worker_exits", Kind::Counter, "Worker processes ended, by reason.");
+    w.family(
+        "procpool_worker_exits",
+        Kind::Counter,
+        "Worker processes ended, by reason.",
+    );
     for (reason, &n) in ExitReason::ALL.iter().zip(stats.exits.iter()) {
         w.sample("procpool_worker_exits_total", &[("reason", reason.name())], n as f64);
     }
@@ -122,7 +134,11 @@ pub(crate) fn render(stats: &PoolStats, format: Format, dropped: u64) -> String 
     w.family("procpool_messages", Kind::Counter, "Messages handled by all workers.");
     w.sample("procpool_messages_total", &[], stats.messages as f64);
     if let Some(depth) = stats.queue_depth {
-        w.family("procpool_queue_depth", Kind::Gauge, "Messages or connections waiting for a worker.");
+        w.family(
+            "procpool_queue_depth",
+            Kind::Gauge,
+            "Messages or connections waiting for a worker.",
+        );
         w.sample("procpool_queue_depth", &[], depth as f64);
     }
     w.family(
@@ -135,7 +151,11 @@ pub(crate) fn render(stats: &PoolStats, format: Format, dropped: u64) -> String 
         w.sample("procpool_message_duration_seconds_bucket", &[("le", &le)], n as f64);
     }
     w.sample("procpool_message_duration_seconds_sum", &[], stats.durations.sum);
-    w.sample("procpool_message_duration_seconds_count", &[], stats.durations.count as f64);
+    w.sample(
+        "procpool_message_duration_seconds_count",
+        &[],
+        stats.durations.count as f64,
+    );
     w.family(
         "procpool_worker_messages",
         Kind::Gauge,
@@ -145,24 +165,44 @@ pub(crate) fn render(stats: &PoolStats, format: Format, dropped: u64) -> String 
     for (s, id) in stats.per_worker.iter().zip(&ids) {
         w.sample("procpool_worker_messages", &[("worker", id)], s.messages as f64);
     }
-    w.family("procpool_worker_busy_seconds", Kind::Gauge, "Age of the message in hand (0: idle).");
+    w.family(
+        "procpool_worker_busy_seconds",
+        Kind::Gauge,
+        "Age of the message in hand (0: idle).",
+    );
     for (s, id) in stats.per_worker.iter().zip(&ids) {
         let busy = s.busy_for.map_or(0.0, |d| d.as_secs_f64());
         w.sample("procpool_worker_busy_seconds", &[("worker", id)], busy);
     }
-    w.family("procpool_worker_resident_memory_bytes", Kind::Gauge, "Resident memory of the worker.");
+    w.family(
+        "procpool_worker_resident_memory_bytes",
+        Kind::Gauge,
+        "Resident memory of the worker.",
+    );
     for (s, id) in stats.per_worker.iter().zip(&ids) {
         if let Some(rss) = s.rss {
             w.sample("procpool_worker_resident_memory_bytes", &[("worker", id)], rss as f64);
         }
     }
-    w.family("procpool_worker_restarts", Kind::Counter, "Processes the worker slot had after its first.");
+    w.family(
+        "procpool_worker_restarts",
+        Kind::Counter,
+        "Processes the worker slot had after its first.",
+    );
     for (s, id) in stats.per_worker.iter().zip(&ids) {
         w.sample("procpool_worker_restarts_total", &[("worker", id)], s.restarts as f64);
     }
-    w.family("procpool_worker_state", Kind::Gauge, "1 for the state each worker is in.");
+    w.family(
+        "procpool_worker_state",
+        Kind::Gauge,
+        "1 for the state each worker is in.",
+    );
     for (s, id) in stats.per_worker.iter().zip(&ids) {
-        w.sample("procpool_worker_state", &[("worker", id), ("state", s.state.name())], 1.0);
+        w.sample(
+            "procpool_worker_state",
+            &[("worker", id), ("state", s.state.name())],
+            1.0,
+        );
     }
     w.family(
         "procpool_metrics_dropped_connections",

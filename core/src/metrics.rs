@@ -49,16 +49,19 @@ impl MetricsServer {
         let listener = if addr.starts_with("unix:") {
             Listener::bind(addr, 0, 128)?
         } else {
-            let (host, port) = addr
-                .rsplit_once(':')
-                .ok_or_else(|| Error::InvalidArgument(format!("metrics_listen '{addr}' must be host:port or unix:/path")))?;
+            let (host, port) = addr.rsplit_once(':').ok_or_else(|| {
+                Error::InvalidArgument(format!("metrics_listen '{addr}' must be host:port or unix:/path"))
+            })?;
             let port: i64 = port
                 .parse()
                 .map_err(|_| Error::InvalidArgument(format!("metrics_listen '{addr}': bad port '{port}'")))?;
             Listener::bind(host, port, 128)?
         };
         match listener.local_port() {
-            Some(port) => info!("metrics on port {port} of {} (GET /metrics, GET /status)", listener.addr()),
+            Some(port) => info!(
+                "metrics on port {port} of {} (GET /metrics, GET /status)",
+                listener.addr()
+            ),
             None => info!("metrics on {} (GET /metrics, GET /status)", listener.addr()),
         }
         Ok(MetricsServer {
@@ -83,7 +86,11 @@ impl MetricsServer {
             events: libc::POLLIN,
         });
         for c in &self.connections {
-            let events = if c.response.is_empty() { libc::POLLIN } else { libc::POLLOUT };
+            let events = if c.response.is_empty() {
+                libc::POLLIN
+            } else {
+                libc::POLLOUT
+            };
             out.push(Interest {
                 fd: c.fd.as_raw_fd(),
                 events,

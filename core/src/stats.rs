@@ -159,7 +159,11 @@ impl PoolStats {
             .slots
             .iter()
             .map(|s| {
-                let state = if s.pid > 0 { WorkerState::from(s.state) } else { WorkerState::Empty };
+                let state = if s.pid > 0 {
+                    WorkerState::from(s.state)
+                } else {
+                    WorkerState::Empty
+                };
                 by_state[WorkerState::ALL.iter().position(|&w| w == state).unwrap_or(0)] += 1;
                 WorkerStats {
                     id: s.id,
@@ -230,6 +234,14 @@ pub(crate) fn queue_depth(queue_id: Option<i32>, listen_fd: Option<std::os::fd::
     let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
     // SAFETY: as above.
-    let ok = unsafe { libc::getsockopt(fd, libc::IPPROTO_TCP, libc::TCP_INFO, (&mut info as *mut libc::tcp_info).cast(), &mut len) } == 0;
+    let ok = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    } == 0;
     ok.then_some(u64::from(info.tcpi_unacked))
 }

@@ -238,7 +238,10 @@ impl WorkerTable {
             slot.messages.store(0, Ordering::Relaxed);
             slot.busy_since_us.store(0, Ordering::Relaxed);
             let d = &slot.durations;
-            d.buckets.iter().chain([&d.sum_us, &d.count]).for_each(|a| a.store(0, Ordering::Relaxed));
+            d.buckets
+                .iter()
+                .chain([&d.sum_us, &d.count])
+                .for_each(|a| a.store(0, Ordering::Relaxed));
             slot.state.store(SlotState::Starting as u32, Ordering::Relaxed);
         }
     }
@@ -265,7 +268,10 @@ impl WorkerTable {
         slot.busy_since_us.store(0, Ordering::Relaxed);
         slot.state.store(SlotState::Idle as u32, Ordering::Relaxed);
         let took = now_us.saturating_sub(began);
-        let bucket = DURATION_BUCKETS_US.iter().position(|&le| took <= le).unwrap_or(DURATION_BUCKETS_US.len());
+        let bucket = DURATION_BUCKETS_US
+            .iter()
+            .position(|&le| took <= le)
+            .unwrap_or(DURATION_BUCKETS_US.len());
         let d = &slot.durations;
         bump(&d.buckets[bucket], 1);
         bump(&d.sum_us, took);
@@ -295,7 +301,12 @@ impl WorkerTable {
                 .messages_retired
                 .fetch_add(slot.messages.swap(0, Ordering::Relaxed), Ordering::Relaxed);
             let (from, to) = (&slot.durations, &header.durations_retired);
-            for (a, b) in from.buckets.iter().chain([&from.sum_us, &from.count]).zip(to.buckets.iter().chain([&to.sum_us, &to.count])) {
+            for (a, b) in from
+                .buckets
+                .iter()
+                .chain([&from.sum_us, &from.count])
+                .zip(to.buckets.iter().chain([&to.sum_us, &to.count]))
+            {
                 b.fetch_add(a.swap(0, Ordering::Relaxed), Ordering::Relaxed);
             }
         }
@@ -337,7 +348,11 @@ impl WorkerTable {
         let live_messages: u64 = slots.iter().map(|s| s.messages).sum();
         // Durations: the exited processes' plus every live slot's.
         let all = |pick: &dyn Fn(&Durations) -> &AtomicU64| {
-            load(pick(&h.durations_retired)) + (0..self.len).filter_map(|id| self.slot(id)).map(|s| load(pick(&s.durations))).sum::<u64>()
+            load(pick(&h.durations_retired))
+                + (0..self.len)
+                    .filter_map(|id| self.slot(id))
+                    .map(|s| load(pick(&s.durations)))
+                    .sum::<u64>()
         };
         TableSnapshot {
             started_at_ms: load(&h.started_at_ms),
@@ -403,11 +418,17 @@ mod tests {
         assert_eq!(table.busy_for_us(0, 4_000), None);
         table.count_exit(0, ExitReason::Policy);
         let snapshot = table.snapshot();
-        assert_eq!(snapshot.messages, 1, "a dead process's messages move to the pool's total");
+        assert_eq!(
+            snapshot.messages, 1,
+            "a dead process's messages move to the pool's total"
+        );
         assert_eq!(snapshot.exits[ExitReason::Policy as usize], 1);
         assert_eq!(snapshot.duration_count, 1);
         assert_eq!(snapshot.duration_sum_us, 2_000);
-        assert_eq!(snapshot.duration_buckets[DURATION_BUCKETS_US.iter().position(|&b| b >= 2_000).unwrap()], 1);
+        assert_eq!(
+            snapshot.duration_buckets[DURATION_BUCKETS_US.iter().position(|&b| b >= 2_000).unwrap()],
+            1
+        );
     }
 
     /// What the counters cost a worker per message (two monotonic clock reads and a few relaxed

@@ -32,12 +32,12 @@ pub use context::*;
 pub use last_error::procpool_last_error_message;
 pub use operate::*;
 pub use pool::*;
+pub use redis::*;
 pub use result::{
     procpool_result, PROCPOOL_ERR_ALREADY_RUNNING, PROCPOOL_ERR_INTERRUPTED, PROCPOOL_ERR_INVALID_ARGUMENT,
     PROCPOOL_ERR_NOT_SUPPORTED, PROCPOOL_ERR_NULL, PROCPOOL_ERR_PANIC, PROCPOOL_ERR_QUEUE_GONE, PROCPOOL_ERR_STATE,
     PROCPOOL_ERR_SYSTEM, PROCPOOL_ERR_WOULD_BLOCK, PROCPOOL_OK,
 };
-pub use redis::*;
 pub use unixsock::*;
 
 /// The major version of procpool this header belongs to (the `0` of "0.1.0"; semantic versioning).

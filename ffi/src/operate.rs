@@ -92,7 +92,10 @@ pub extern "C" fn procpool_pool_set_slow_request(pool: *mut procpool_pool, secon
 /// Errors: `PROCPOOL_ERR_INVALID_ARGUMENT` if the string is empty or not UTF-8; `PROCPOOL_ERR_STATE`
 /// once the pool was started. Ownership: the string is copied.
 #[no_mangle]
-pub extern "C" fn procpool_pool_set_metrics_listen(pool: *mut procpool_pool, address: *const c_char) -> procpool_result {
+pub extern "C" fn procpool_pool_set_metrics_listen(
+    pool: *mut procpool_pool,
+    address: *const c_char,
+) -> procpool_result {
     guard(|| {
         let address = if address.is_null() {
             None
@@ -221,7 +224,9 @@ fn read_size<T>(out: *mut T) -> FfiResult<u32> {
     // SAFETY: non-NULL (checked); the caller set the struct's first field, `size`, before the call.
     let size = unsafe { out.cast::<u32>().read_unaligned() };
     if size < 8 {
-        return Err(FfiError::invalid("size must be set to sizeof the struct before the call"));
+        return Err(FfiError::invalid(
+            "size must be set to sizeof the struct before the call",
+        ));
     }
     Ok(size)
 }
@@ -283,7 +288,10 @@ pub extern "C" fn procpool_pool_worker_stats(
             size,
             id: w.id as u32,
             pid: w.pid.unwrap_or(0),
-            state: procpool::WorkerState::ALL.iter().position(|&x| x == w.state).unwrap_or(0) as i32,
+            state: procpool::WorkerState::ALL
+                .iter()
+                .position(|&x| x == w.state)
+                .unwrap_or(0) as i32,
             started_at: w.started_at,
             messages: w.messages,
             busy_for: w.busy_for.map_or(-1.0, |d| d.as_secs_f64()),

@@ -636,12 +636,20 @@ fn stranger_child_is_left_to_its_owner_with_its_exit_status() {
         s.transcript()
     );
     assert_eq!(s.starts().len(), n, "nothing replaced\n{}", s.transcript());
-    assert_eq!(zombie_children(manager).len(), 1, "the stranger waits for its owner\n{}", s.transcript());
+    assert_eq!(
+        zombie_children(manager).len(),
+        1,
+        "the stranger waits for its owner\n{}",
+        s.transcript()
+    );
     shut_down(&mut s);
     drain_after_exit(&mut s);
     let line = s.lines.iter().find(|l| l.starts_with("stranger_status ")).cloned();
     let line = line.unwrap_or_else(|| panic!("no stranger_status line\n{}", s.transcript()));
-    assert!(line.ends_with(" 7"), "its owner's waitpid got the real exit status: {line}");
+    assert!(
+        line.ends_with(" 7"),
+        "its owner's waitpid got the real exit status: {line}"
+    );
 }
 
 #[test]
@@ -651,7 +659,9 @@ fn start_refuses_a_multithreaded_process() {
     drain_after_exit(&mut s);
     assert_eq!(status.code(), Some(1), "{}", s.transcript());
     assert!(
-        s.lines.iter().any(|l| l.contains("single-threaded") && l.contains("2 threads")),
+        s.lines
+            .iter()
+            .any(|l| l.contains("single-threaded") && l.contains("2 threads")),
         "a clear error\n{}",
         s.transcript()
     );
@@ -668,12 +678,23 @@ fn workers_are_stopped_when_a_shutdown_callback_panics() {
     s.expect("shutdown", |l| l == "shutdown");
     let status = s.wait_exit(DEADLINE);
     drain_after_exit(&mut s);
-    assert_ne!(status.code(), Some(0), "the panic goes on after the cleanup\n{}", s.transcript());
+    assert_ne!(
+        status.code(),
+        Some(0),
+        "the panic goes on after the cleanup\n{}",
+        s.transcript()
+    );
     for pid in pids {
-        assert!(wait_gone(pid, Duration::from_secs(1)), "worker {pid} outlived its manager {manager}\n{}", s.transcript());
+        assert!(
+            wait_gone(pid, Duration::from_secs(1)),
+            "worker {pid} outlived its manager {manager}\n{}",
+            s.transcript()
+        );
     }
     assert!(
-        s.lines.iter().any(|l| l.contains("stopping its workers after a failure")),
+        s.lines
+            .iter()
+            .any(|l| l.contains("stopping its workers after a failure")),
         "{}",
         s.transcript()
     );

@@ -413,7 +413,11 @@ fn the_manager_never_blocks_a_full_buffer_is_an_error_and_what_was_sent_arrives(
     let elapsed: u64 = parts[2].parse().unwrap();
     assert!((1..1000).contains(&ok), "some fit, then the buffer was full: {line}");
     assert!(elapsed < 1000, "the manager did not wait ({elapsed} ms)");
-    assert_eq!(parts.get(3), Some(&"would_block"), "a full buffer is a would-block error: {line}");
+    assert_eq!(
+        parts.get(3),
+        Some(&"would_block"),
+        "a full buffer is a would-block error: {line}"
+    );
     assert!(line.contains("full"), "{line}");
     wait_msgs(&mut s, ok, DEADLINE);
     s.gather(Duration::from_millis(100));

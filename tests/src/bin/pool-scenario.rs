@@ -216,7 +216,11 @@ fn main() {
                 let mut status = 0;
                 // SAFETY: waitpid on this program's own child, with a valid status pointer.
                 let reaped = unsafe { libc::waitpid(stranger, &mut status, 0) };
-                let code = if reaped == stranger { libc::WEXITSTATUS(status) } else { -1 };
+                let code = if reaped == stranger {
+                    libc::WEXITSTATUS(status)
+                } else {
+                    -1
+                };
                 say(format!("stranger_status {stranger} {code}"));
             }
         }
