@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::event::Event;
-pub use crate::ipc::redis::RedisConfig;
 pub use crate::ipc_mode::IpcMode;
+pub use crate::limits::MAX_DURATION;
+pub use crate::redis_config::RedisConfig;
 
 impl IpcMode {
     /// The mode of Swoole's `SWOOLE_IPC_*` number.
@@ -145,10 +146,6 @@ impl RestartPolicy {
         self.max_memory > 0 || !self.request_timeout.is_zero() || !self.slow_request.is_zero()
     }
 }
-
-/// The longest duration any setting accepts: one year. Longer values are refused rather than
-/// left to overflow a deadline computed from them.
-pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Converts a setting given in seconds (a float, as PHP and C pass it) into a duration, refusing
 /// NaN, infinities, negative values and values above `MAX_DURATION`. `allow_zero`: whether 0 is

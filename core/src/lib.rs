@@ -20,6 +20,7 @@
 
 pub mod config;
 mod context;
+mod context_redis;
 mod control;
 pub mod error;
 mod event;
@@ -29,11 +30,13 @@ pub mod frame;
 pub mod handler;
 mod ipc;
 mod ipc_mode;
+mod limits;
 pub mod listener;
 pub(crate) mod log;
 mod manager;
 pub mod message_bus;
 mod metrics;
+mod redis_config;
 mod signals;
 mod state;
 pub mod stats;
