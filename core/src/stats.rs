@@ -146,6 +146,17 @@ pub struct PoolStats {
 }
 
 impl PoolStats {
+    /// Worker `id`'s figures; `Error::InvalidWorkerId` outside `0..workers`.
+    pub fn worker(&self, id: i64) -> crate::error::Result<&WorkerStats> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.per_worker.get(i))
+            .ok_or(crate::error::Error::InvalidWorkerId {
+                id,
+                worker_num: self.workers,
+            })
+    }
+
     /// Builds the figures from a table snapshot and what the manager knows besides.
     pub(crate) fn from_snapshot(
         snapshot: &TableSnapshot,

@@ -278,12 +278,7 @@ pub extern "C" fn procpool_pool_worker_stats(
         let pool = handle(pool)?;
         let size = read_size(stats_out)?;
         let s = current(pool)?;
-        let w = s.per_worker.get(worker_id as usize).ok_or_else(|| {
-            FfiError::invalid(format!(
-                "worker id {worker_id} is out of range (the pool has {} workers)",
-                s.workers
-            ))
-        })?;
+        let w = s.worker(i64::from(worker_id))?;
         let figures = procpool_worker_stats {
             size,
             id: w.id as u32,
