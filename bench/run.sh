@@ -2,7 +2,7 @@
 # Builds everything in release (the PHP extension, libprocpool.so, the bench binaries) and runs the
 # benchmarks: baseline vs C ABI vs PHP extension, 2 workers each, for
 #   socket   — SOCKET mode, request/reply over TCP and a unix socket      (socket_bench, ~35 s)
-#   unixsock — UNIXSOCK mode, worker 0 -> worker 1, 64 B and 1 MiB (bus)  (unixsock_bench, ~30 s)
+#   unixsock — UNIXSOCK mode, worker 0 -> worker 1, 64 B, and the bus at 1 KiB..16 MiB (unixsock_bench)
 #   msgqueue — MSGQUEUE mode, draining 200,000 messages of 64 B and 8 KiB (msgqueue_bench, ~40 s)
 # About 2 minutes in all after the build on a 2-core machine.
 #

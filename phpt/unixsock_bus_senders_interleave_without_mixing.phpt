@@ -30,7 +30,7 @@ $pool->on('WorkerStart', function ($pool, $id) {
         $ok = $pool->sendMessage(ux_msg("worker$id:$i", random_bytes($n)), 0) && $ok;
     }
     $ok = $pool->sendMessage("done$id", 0) && $ok;
-    echo "worker $id: all sends true: ", var_export($ok, true), "\n";
+    echo "worker $id: all sends true: " . var_export($ok, true) . "\n";   // one write: lines of two workers never interleave
 });
 $pool->on('Message', function ($pool, $data) use ($log) {
     static $next = [], $bad = [], $done = 0;

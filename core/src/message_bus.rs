@@ -223,51 +223,70 @@ impl std::fmt::Debug for Block {
     }
 }
 
-/// A message buffer: heap memory, or a block of the embedder's [`MessageMemory`].
+/// A message buffer: heap memory, or a block of the embedder's [`MessageMemory`]. A heap buffer
+/// may start with `skip` bytes that are not part of the message (the header of the first chunk,
+/// received in front of its payload).
 #[derive(Debug)]
 enum Buf {
-    Heap(Vec<u8>),
+    Heap { v: Vec<u8>, skip: usize },
     Block(Block),
 }
 
 impl Default for Buf {
     fn default() -> Buf {
-        Buf::Heap(Vec::new())
+        Buf::heap(Vec::new())
     }
 }
 
 impl Buf {
+    fn heap(v: Vec<u8>) -> Buf {
+        Buf::Heap { v, skip: 0 }
+    }
+
     fn len(&self) -> usize {
         match self {
-            Buf::Heap(v) => v.len(),
+            Buf::Heap { v, skip } => v.len() - skip,
             Buf::Block(b) => b.len,
         }
     }
 
     fn capacity(&self) -> usize {
         match self {
-            Buf::Heap(v) => v.capacity(),
+            Buf::Heap { v, skip } => v.capacity() - skip,
             Buf::Block(b) => b.cap,
         }
     }
 
     fn as_slice(&self) -> &[u8] {
         match self {
-            Buf::Heap(v) => v,
+            Buf::Heap { v, skip } => &v[*skip..],
             // SAFETY: the first `len` bytes of the block were written (see `set_len`), and the
             // block is valid for `cap` >= len bytes while we hold it.
             Buf::Block(b) => unsafe { std::slice::from_raw_parts(b.ptr.as_ptr(), b.len) },
         }
     }
 
-    /// The capacity not yet written.
-    fn spare(&mut self) -> &mut [MaybeUninit<u8>] {
+    fn as_mut_slice(&mut self) -> &mut [u8] {
         match self {
-            Buf::Heap(v) => v.spare_capacity_mut(),
-            // SAFETY: the block is valid for writes of `cap` bytes while we hold it; the bytes past
-            // `len` are only exposed as MaybeUninit.
-            Buf::Block(b) => unsafe { std::slice::from_raw_parts_mut(b.ptr.as_ptr().add(b.len).cast(), b.cap - b.len) },
+            Buf::Heap { v, skip } => &mut v[*skip..],
+            // SAFETY: as in `as_slice`, and we hold the block mutably.
+            Buf::Block(b) => unsafe { std::slice::from_raw_parts_mut(b.ptr.as_ptr(), b.len) },
         }
+    }
+
+    /// `back + room` bytes starting `back` bytes before the end of the data (which must hold
+    /// `back` bytes, and the capacity `room` more): where a datagram is received so that its
+    /// header lands over the data's last bytes and its payload just after them.
+    fn window(&mut self, back: usize, room: usize) -> &mut [MaybeUninit<u8>] {
+        let len = self.len();
+        assert!(back <= len && room <= self.capacity() - len, "window inside the buffer");
+        let start = match self {
+            Buf::Heap { v, skip } => v.as_mut_ptr().wrapping_add(*skip),
+            Buf::Block(b) => b.ptr.as_ptr(),
+        };
+        // SAFETY: [len - back, len + room) lies within the allocation (checked above), which we
+        // hold mutably; its bytes past `len` are only exposed as MaybeUninit.
+        unsafe { std::slice::from_raw_parts_mut(start.add(len - back).cast(), back + room) }
     }
 
     /// # Safety
@@ -276,14 +295,14 @@ impl Buf {
     unsafe fn set_len(&mut self, len: usize) {
         match self {
             // SAFETY: the caller's contract.
-            Buf::Heap(v) => unsafe { v.set_len(len) },
+            Buf::Heap { v, skip } => unsafe { v.set_len(*skip + len) },
             Buf::Block(b) => b.len = len,
         }
     }
 
     fn truncate(&mut self, len: usize) {
         match self {
-            Buf::Heap(v) => v.truncate(len),
+            Buf::Heap { v, skip } => v.truncate(*skip + len),
             Buf::Block(b) => b.len = b.len.min(len),
         }
     }
@@ -292,7 +311,7 @@ impl Buf {
     fn reserve_exact(&mut self, additional: usize) {
         let needed = self.len() + additional;
         match self {
-            Buf::Heap(v) => v.reserve_exact(additional),
+            Buf::Heap { v, .. } => v.reserve_exact(additional),
             Buf::Block(b) if needed > b.cap => {
                 // A bigger block, the bytes copied over (blocks only grow while a message is
                 // being received the first times; then the kept one is reused).
@@ -306,7 +325,7 @@ impl Buf {
                     None => {
                         let mut v = Vec::with_capacity(needed);
                         v.extend_from_slice(self.as_slice());
-                        *self = Buf::Heap(v);
+                        *self = Buf::heap(v);
                     }
                 }
             }
@@ -316,14 +335,13 @@ impl Buf {
 
     fn extend_from_slice(&mut self, bytes: &[u8]) {
         match self {
-            Buf::Heap(v) => v.extend_from_slice(bytes),
+            Buf::Heap { v, .. } => v.extend_from_slice(bytes),
             Buf::Block(_) => {
                 self.reserve_exact(bytes.len());
                 let len = self.len();
-                let spare = self.spare();
-                assert!(spare.len() >= bytes.len(), "reserved above");
-                // SAFETY: `spare` has room for `bytes` (checked), and a slice we hold shared
-                // cannot overlap the buffer's free capacity, which we hold mutably.
+                let spare = self.window(0, bytes.len());
+                // SAFETY: `spare` is `bytes.len()` bytes of our free capacity, which a slice we
+                // hold shared cannot overlap.
                 unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), spare.as_mut_ptr().cast(), bytes.len()) };
                 // SAFETY: the bytes just written.
                 unsafe { self.set_len(len + bytes.len()) };
@@ -334,8 +352,8 @@ impl Buf {
     /// The bytes as a Vec (a block is copied out and released).
     fn into_vec(self) -> Vec<u8> {
         match self {
-            Buf::Heap(v) => v,
-            Buf::Block(b) => Buf::Block(b).as_slice().to_vec(),
+            Buf::Heap { v, skip: 0 } => v,
+            other => other.as_slice().to_vec(),
         }
     }
 }
@@ -446,7 +464,7 @@ impl Reassembler {
             Step::Start => {
                 // Nothing is reserved on the word of the header (a lying total length would cost
                 // memory per forged sender): the buffer grows with what arrives, see `append`.
-                self.start(&header, Buf::Heap(payload.to_vec()), now);
+                self.start(&header, Buf::heap(payload.to_vec()), now);
                 Ok(None)
             }
             Step::Continue => {
@@ -534,97 +552,97 @@ impl Reassembler {
     }
 
     /// Receives one datagram straight into its final place and takes it (the worker loop's way in;
-    /// `feed` is the same with the datagram received elsewhere). `recv` is given the header buffer
-    /// and the payload buffer (CHUNK_PAYLOAD bytes) and receives one datagram across the two, like
-    /// recvmsg(2) with two iovecs; it returns how many bytes it wrote (a longer datagram is cut
-    /// there), or its own error, which is handed back as is. The payload buffer is the free
-    /// capacity of the partial message whose sender sent the last chunk (the likely next one) or,
-    /// without one, of the spare buffer; a chunk of another sender is copied to its place from
-    /// there. A message in one datagram is thus returned where it was received, and a longer one
-    /// is received in place, chunk after chunk, with no copy in the single-sender case (with a
-    /// MessageMemory, its first chunk is copied once from the spare buffer into the block). The
-    /// returned message stays valid until the next call; its buffer is then reused (see
+    /// `feed` is the same with the datagram received elsewhere). `recv` is given one buffer, or two
+    /// (the second is then not empty), of HEADER_LEN + CHUNK_PAYLOAD bytes in all, and receives one
+    /// datagram across them like recv(2) / recvmsg(2); it returns how many bytes it wrote (a longer
+    /// datagram is cut there), or its own error, which is handed back as is.
+    ///
+    /// Where it lands: after the partial message whose sender sent the last chunk (the likely next
+    /// one), with the header over the partial's last HEADER_LEN bytes, which are saved before and
+    /// put back after (one buffer: the kernel copies faster into one than into two); or, without
+    /// such a partial, in the spare buffer, header first. A chunk of another sender is copied to
+    /// its place from there. So a message in one datagram is returned where it was received, and a
+    /// longer one is received in place, chunk after chunk, with no copy in the single-sender case
+    /// (with a MessageMemory, its first chunk is copied once from the spare buffer into the block).
+    /// The returned message stays valid until the next call; its buffer is then reused (see
     /// `trim_spare`).
     ///
     /// # Safety
     ///
     /// `recv` must return, as its count, no more than the number of bytes it actually initialized
-    /// at the start of the header buffer and then of the payload buffer, in that order (which is
-    /// what recvmsg(2) reports for those two iovecs).
+    /// at the start of the first buffer and then of the second, in that order (which is what
+    /// recv(2) / recvmsg(2) report).
     pub(crate) unsafe fn receive<E>(
         &mut self,
         now: impl Fn() -> Instant,
-        recv: impl FnOnce(&mut [u8; HEADER_LEN], &mut [MaybeUninit<u8>]) -> Result<usize, E>,
+        recv: impl FnOnce(&mut [MaybeUninit<u8>], &mut [MaybeUninit<u8>]) -> Result<usize, E>,
     ) -> Result<Taken<'_>, E> {
         if self.kept.as_ref().is_some_and(Block::shared) {
             // The embedder kept the last long message: it is theirs now.
             self.kept = None;
         }
-        let mut header_buf = [0u8; HEADER_LEN];
-        // Where the payload goes: after the partial message of the last chunk's sender, or into
-        // the spare buffer (which held the message returned last time).
-        let landed = match self
+        let last = self
             .last
-            .filter(|pid| !self.partials.is_empty() && self.partials.contains_key(pid))
-        {
-            Some(pid) => Landed::Partial(pid),
-            None => Landed::Spare,
+            .filter(|pid| !self.partials.is_empty() && self.partials.contains_key(pid));
+        let Some(pid) = last else {
+            // Into the spare buffer: [header][payload].
+            self.spare.clear();
+            self.spare.reserve_exact(HEADER_LEN + CHUNK_PAYLOAD);
+            let region = &mut self.spare.spare_capacity_mut()[..HEADER_LEN + CHUNK_PAYLOAD];
+            let n = recv(region, &mut [])?.min(HEADER_LEN + CHUNK_PAYLOAD);
+            // SAFETY: by the caller's contract `recv` initialized the first `n` bytes.
+            unsafe { self.spare.set_len(n) };
+            let h = n.min(HEADER_LEN);
+            let header = ChunkHeader::decode(&self.spare[..h]);
+            return Ok(self.take_received(header, Landed::Spare, n - h, now));
         };
-        let region = match landed {
-            Landed::Partial(pid) => {
-                let partial = self.partials.get_mut(&pid).expect("checked");
-                make_room(partial);
-                &mut partial.data.spare()[..CHUNK_PAYLOAD]
-            }
-            Landed::Spare => {
-                self.spare.clear();
-                self.spare.reserve_exact(CHUNK_PAYLOAD);
-                &mut self.spare.spare_capacity_mut()[..CHUNK_PAYLOAD]
-            }
+        let partial = self.partials.get_mut(&pid).expect("checked");
+        make_room(partial);
+        let data = &mut partial.data;
+        let mut header = [0u8; HEADER_LEN];
+        let len = data.len();
+        let (n, h) = if len >= HEADER_LEN {
+            // The header over the data's last HEADER_LEN bytes, saved and put back.
+            let mut saved = [0u8; HEADER_LEN];
+            saved.copy_from_slice(&data.as_slice()[len - HEADER_LEN..]);
+            let window = data.window(HEADER_LEN, CHUNK_PAYLOAD);
+            let n = recv(window, &mut [])?.min(HEADER_LEN + CHUNK_PAYLOAD);
+            let payload_len = n.saturating_sub(HEADER_LEN);
+            // SAFETY: `recv` initialized the window's first `n` bytes: those past the old end
+            // are the payload's.
+            unsafe { data.set_len(len + payload_len) };
+            let h = n.min(HEADER_LEN);
+            let tail = &mut data.as_mut_slice()[len - HEADER_LEN..len];
+            header[..h].copy_from_slice(&tail[..h]);
+            tail.copy_from_slice(&saved);
+            (n, h)
+        } else {
+            // Too little data to hold the header (a first chunk under 32 bytes): two buffers.
+            let header_region: &mut [MaybeUninit<u8>] = {
+                let p: *mut [u8] = &mut header[..];
+                // SAFETY: a [u8] is a valid [MaybeUninit<u8>] of the same length; recv only
+                // writes initialized bytes into it.
+                unsafe { &mut *(p as *mut [MaybeUninit<u8>]) }
+            };
+            let n = recv(header_region, data.window(0, CHUNK_PAYLOAD))?.min(HEADER_LEN + CHUNK_PAYLOAD);
+            // SAFETY: `recv` initialized the header and then the payload's first bytes.
+            unsafe { data.set_len(len + n.saturating_sub(HEADER_LEN)) };
+            (n, n.min(HEADER_LEN))
         };
-        let n = recv(&mut header_buf, region)?.min(HEADER_LEN + CHUNK_PAYLOAD);
-        let payload_len = n.saturating_sub(HEADER_LEN);
-        // SAFETY: by the caller's contract `recv` initialized the first `n` bytes across the header
-        // buffer and the payload region, so the region's first `payload_len` bytes are initialized.
-        unsafe { self.mark_received(landed, payload_len) };
-        Ok(self.take_received(&header_buf[..n.min(HEADER_LEN)], landed, payload_len, now))
-    }
-
-    /// Extends the length of the buffer `landed` names over the `payload_len` bytes just received
-    /// past its end (they become part of it, for now; `take_received` decides what they are).
-    ///
-    /// # Safety
-    ///
-    /// Those bytes must have been initialized.
-    unsafe fn mark_received(&mut self, landed: Landed, payload_len: usize) {
-        match landed {
-            Landed::Spare => {
-                debug_assert!(self.spare.capacity() - self.spare.len() >= payload_len);
-                // SAFETY: the caller's contract; `receive` reserved CHUNK_PAYLOAD >= payload_len
-                // bytes past the (empty) spare buffer's end.
-                unsafe { self.spare.set_len(self.spare.len() + payload_len) };
-            }
-            Landed::Partial(pid) => {
-                let data = &mut self.partials.get_mut(&pid).expect("the landing partial").data;
-                debug_assert!(data.capacity() - data.len() >= payload_len);
-                // SAFETY: the caller's contract; `make_room` reserved CHUNK_PAYLOAD >= payload_len
-                // bytes past the partial's end.
-                unsafe { data.set_len(data.len() + payload_len) };
-            }
-        }
+        Ok(self.take_received(ChunkHeader::decode(&header[..h]), Landed::Partial(pid), n - h, now))
     }
 
     /// `receive`'s second half: the payload of `payload_len` bytes is at the end of the buffer
-    /// `landed` names; the header's chunk is checked like `feed` does and the payload kept where it
-    /// belongs (copied there when it landed elsewhere).
+    /// `landed` names, `header` what its header decoded to; the chunk is checked like `feed` does
+    /// and the payload kept where it belongs (copied there when it landed elsewhere).
     fn take_received(
         &mut self,
-        header: &[u8],
+        header: Result<ChunkHeader, BusError>,
         landed: Landed,
         payload_len: usize,
         now: impl Fn() -> Instant,
     ) -> Taken<'_> {
-        let header = match ChunkHeader::decode(header) {
+        let header = match header {
             Ok(h) => h,
             Err(e) => {
                 self.unland(landed, payload_len);
@@ -655,16 +673,17 @@ impl Reassembler {
             let data = &mut self.partials.get_mut(&pid).expect("the landing partial").data;
             let before = data.len() - payload_len;
             self.spare.clear();
+            self.spare.resize(HEADER_LEN, 0);
             self.spare.extend_from_slice(&data.as_slice()[before..]);
             data.truncate(before);
         }
         self.take_from_spare(&header, now)
     }
 
-    /// The payload is all of `spare`: apply the rules.
+    /// The payload is in `spare`, after HEADER_LEN bytes: apply the rules.
     fn take_from_spare(&mut self, header: &ChunkHeader, now: impl Fn() -> Instant) -> Taken<'_> {
         let sender_pid = header.sender_pid;
-        let step = match self.check(header, self.spare.len()) {
+        let step = match self.check(header, self.spare.len() - HEADER_LEN) {
             Ok(step) => step,
             Err(e) => {
                 self.spare.clear();
@@ -672,27 +691,34 @@ impl Reassembler {
             }
         };
         match step {
-            Step::Whole => Ok(Some((sender_pid, &self.spare[..]))),
+            Step::Whole => Ok(Some((sender_pid, &self.spare[HEADER_LEN..]))),
             Step::Start => {
                 let data = match self.memory() {
                     // The embedder's block (the one kept from the last long message if it is
                     // free); the first chunk is copied into it.
                     Some(memory) => {
-                        let first = self.spare.len();
+                        let first = self.spare.len() - HEADER_LEN;
                         let kept = self.kept.take().filter(|b| b.cap >= first);
                         match kept.or_else(|| Block::alloc(memory, first + first.min(CHUNK_PAYLOAD))) {
                             Some(mut block) => {
                                 block.len = 0;
                                 let mut data = Buf::Block(block);
-                                data.extend_from_slice(&self.spare);
+                                data.extend_from_slice(&self.spare[HEADER_LEN..]);
                                 self.spare.clear();
                                 data
                             }
-                            None => Buf::Heap(std::mem::take(&mut self.spare)),
+                            None => Buf::Heap {
+                                v: std::mem::take(&mut self.spare),
+                                skip: HEADER_LEN,
+                            },
                         }
                     }
-                    // The spare buffer becomes the message's; the next one is made when needed.
-                    None => Buf::Heap(std::mem::take(&mut self.spare)),
+                    // The spare buffer becomes the message's (its header bytes skipped); the next
+                    // one is made when needed.
+                    None => Buf::Heap {
+                        v: std::mem::take(&mut self.spare),
+                        skip: HEADER_LEN,
+                    },
                 };
                 self.start(header, data, now());
                 self.last = Some(sender_pid);
@@ -700,7 +726,7 @@ impl Reassembler {
             }
             Step::Continue => {
                 let partial = self.partials.get_mut(&sender_pid).expect("checked");
-                append(partial, &self.spare, now());
+                append(partial, &self.spare[HEADER_LEN..], now());
                 self.spare.clear();
                 self.last = Some(sender_pid);
                 Ok(self.finish(sender_pid))
@@ -712,9 +738,9 @@ impl Reassembler {
     /// call, the spare buffer (heap) or `kept` (a block, `prepare`d for the embedder).
     fn finish(&mut self, sender_pid: u32) -> Option<(u32, &[u8])> {
         match self.take_if_complete(sender_pid)? {
-            Buf::Heap(v) => {
+            Buf::Heap { v, skip } => {
                 self.spare = v;
-                Some((sender_pid, &self.spare[..]))
+                Some((sender_pid, &self.spare[skip..]))
             }
             Buf::Block(block) => {
                 block.memory.prepare(block.ptr.as_ptr(), block.len);

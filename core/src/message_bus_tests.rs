@@ -132,13 +132,11 @@ fn malformed_chunks_are_refused() {
     assert!(matches!(r.feed(&d, now), Err(BusError::Overflow { .. })));
 }
 
-/// What recvmsg(2) does with the two buffers `receive` hands out: the datagram across them, cut at
-/// their total length; returns the byte count.
-fn recv_like_the_kernel(d: &[u8], header: &mut [u8; HEADER_LEN], payload: &mut [MaybeUninit<u8>]) -> usize {
-    let n = d.len().min(HEADER_LEN + payload.len());
-    let h = n.min(HEADER_LEN);
-    header[..h].copy_from_slice(&d[..h]);
-    for (dst, &src) in payload.iter_mut().zip(&d[h..n]) {
+/// What recv(2) / recvmsg(2) do with the buffers `receive` hands out: the datagram across them,
+/// cut at their total length; returns the byte count.
+fn recv_like_the_kernel(d: &[u8], first: &mut [MaybeUninit<u8>], second: &mut [MaybeUninit<u8>]) -> usize {
+    let n = d.len().min(first.len() + second.len());
+    for (dst, &src) in first.iter_mut().chain(second.iter_mut()).zip(&d[..n]) {
         dst.write(src);
     }
     n
@@ -491,5 +489,41 @@ fn receive_into_the_embedders_blocks_agrees_with_feed_on_interleaved_senders() {
         }
         drop(received);
         assert_eq!(memory.live_blocks(), 0, "seed {seed}: nothing leaks");
+    }
+}
+
+#[test]
+fn a_first_chunk_shorter_than_a_header_is_continued_too() {
+    // Real senders send full chunks, but any split is a valid message: the next chunk after a
+    // partial of under HEADER_LEN bytes is received into two buffers instead of over its tail.
+    let now = Instant::now();
+    let data = pattern(CHUNK_PAYLOAD + 40, 4);
+    let chunk = |offset: usize, len: usize| {
+        let h = ChunkHeader {
+            sender_pid: 3,
+            message_id: 1,
+            total_len: data.len() as u64,
+            offset: offset as u64,
+        };
+        let mut d = h.encode().to_vec();
+        d.extend_from_slice(&data[offset..offset + len]);
+        d
+    };
+    for memory in [None, Some(CountedMemory::leaked())] {
+        let mut r = match memory {
+            Some(m) => Reassembler::with_memory(m),
+            None => Reassembler::new(),
+        };
+        assert_eq!(receive_one(&mut r, &chunk(0, 5), now), Ok(None));
+        assert_eq!(receive_one(&mut r, &chunk(5, 20), now), Ok(None));
+        assert_eq!(receive_one(&mut r, &chunk(25, CHUNK_PAYLOAD), now), Ok(None));
+        assert_eq!(
+            receive_one(&mut r, &chunk(25 + CHUNK_PAYLOAD, 15), now),
+            Ok(Some((3, data.clone())))
+        );
+        drop(r);
+        if let Some(m) = memory {
+            assert_eq!(m.live_blocks(), 0);
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::result::{mode_name, named, procpool_result, FfiError, FfiResult};
 /// PROCPOOL_IPC_UNIXSOCK: turns the message bus on or off (Swoole's `enable_message_bus`; default
 /// off). Off: one `procpool_message_send` is one datagram, at most `max_package_size` bytes of it
 /// reach the Message callback (the rest is cut off), and a message longer than a datagram can be
-/// (about 200 KiB) is refused. On: messages of any size are split into chunks and reassembled whole
+/// (425,952 bytes with Linux's default socket buffer limits) is refused. On: messages of any size are split into chunks and reassembled whole
 /// before the Message callback runs; chunks of several senders never mix; a partial message whose
 /// sender died is dropped (with a warning on stderr).
 ///

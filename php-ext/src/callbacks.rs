@@ -206,7 +206,7 @@ impl Handler for PhpHandler {
         // copied once into a new string.
         use ext_php_rs::boxed::ZBox;
         use ext_php_rs::ffi::{ext_php_rs_zend_string_release, zend_string, IS_STRING};
-        use std::sync::atomic::{AtomicPtr, Ordering};
+        use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
         /// zend_types.h: GC_NOT_COLLECTABLE, and GC_STRING = what zend_string_alloc() sets.
         const GC_STRING: u32 = IS_STRING | (1 << 4);
@@ -218,6 +218,9 @@ impl Handler for PhpHandler {
         /// as it is.
         static PREPARED: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
         static ZEND_STRINGS: ZendStrings = ZendStrings;
+        /// The string of the last copied message longer than 3072 bytes, and its length as made.
+        static KEPT: AtomicPtr<zend_string> = AtomicPtr::new(std::ptr::null_mut());
+        static KEPT_CAP: AtomicUsize = AtomicUsize::new(0);
 
         fn header(block: *mut u8) -> *mut zend_string {
             // SAFETY (of the callers): `block` is the `val` of a zend_string of ours (alloc).
@@ -276,6 +279,60 @@ impl Handler for PhpHandler {
             }
         }
 
+        /// Calls the Message callback with ($pool, $message), with the same outcome as
+        /// call_guarded() for a return, an exception, exit() and a fatal error. A Closure (what a
+        /// script passes to on()) is called directly, as the engine calls one: no is_callable()
+        /// check (twice: ext-php-rs's and the engine's) and no argument vectors per message; any
+        /// other callable goes through call_guarded().
+        fn call_message(callback: &Zval, this: &Zval, message: Zval) -> Ended {
+            unsafe extern "C" {
+                static zend_ce_closure: *mut ext_php_rs::ffi::zend_class_entry;
+            }
+            let closure = match callback.object() {
+                // SAFETY: reading the address of the engine's Closure class entry.
+                Some(obj) if std::ptr::eq(obj.ce, unsafe { zend_ce_closure }) => obj,
+                _ => return call_guarded(callback, vec![this, &message]),
+            };
+            let obj = std::ptr::from_ref(closure).cast_mut();
+            let (mut scope, mut func, mut object) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+            // SAFETY: a live Closure object (the zval holds a reference); its get_closure handler
+            // only writes the three out-pointers (the function, its called scope and $this).
+            let found = unsafe {
+                match (*closure.handlers).get_closure {
+                    Some(get_closure) => get_closure(obj, &mut scope, &mut func, &mut object, false) == 0,
+                    None => false,
+                }
+            };
+            if !found || func.is_null() {
+                return call_guarded(callback, vec![this, &message]);
+            }
+            let mut params = [this.shallow_clone(), message];
+            let mut retval = Zval::new();
+            let called = try_catch(AssertUnwindSafe(|| {
+                // SAFETY: `func` is the closure's function, valid while the closure lives (the
+                // callback zval holds it); the engine copies the two params into the call frame.
+                unsafe {
+                    ext_php_rs::ffi::zend_call_known_function(
+                        func,
+                        object,
+                        scope,
+                        &mut retval,
+                        2,
+                        params.as_mut_ptr(),
+                        std::ptr::null_mut(),
+                    )
+                }
+            }));
+            match called {
+                Ok(()) => match zend::pending() {
+                    Pending::Nothing => Ended::Returned,
+                    Pending::Exception => Ended::Threw,
+                    Pending::Exit => Ended::Exited,
+                },
+                Err(_) => Ended::Fatal,
+            }
+        }
+
         fn message_string(data: &[u8]) -> ZBox<ZendStr> {
             procpool::message_bus::set_message_memory(&ZEND_STRINGS);
             let prepared = PREPARED.load(Ordering::Relaxed);
@@ -290,7 +347,39 @@ impl Handler for PhpHandler {
                     return ZBox::from_raw(zs);
                 }
             }
-            ZendStr::new(data, false)
+            // Any other message is copied into a string. Beyond ZendMM's small sizes (3072 bytes)
+            // an allocation costs a page search and its free as much again: the last such string
+            // is kept (with a count of ours) and written over by the next message if the script
+            // kept no count on it and the message fills at least half of it.
+            let kept = KEPT.swap(std::ptr::null_mut(), Ordering::Relaxed);
+            if !kept.is_null() {
+                let cap = KEPT_CAP.load(Ordering::Relaxed);
+                // SAFETY: a live zend_string: we hold a count on it.
+                unsafe {
+                    if (*kept).gc.refcount == 1 && data.len() <= cap && data.len() >= cap / 2 {
+                        let val = kept.cast::<u8>().add(VAL);
+                        std::ptr::copy_nonoverlapping(data.as_ptr(), val, data.len());
+                        *val.add(data.len()) = 0;
+                        (*kept).len = data.len();
+                        (*kept).h = 0;
+                        (*kept).gc.u.type_info = GC_STRING;
+                        (*kept).gc.refcount = 2;
+                        KEPT.store(kept, Ordering::Relaxed);
+                        return ZBox::from_raw(kept);
+                    }
+                    ext_php_rs_zend_string_release(kept);
+                }
+            }
+            let string = ZendStr::new(data, false);
+            if data.len() > 3072 {
+                let zs = std::ptr::from_ref::<ZendStr>(&string).cast_mut();
+                // SAFETY: a fresh, non-interned string (longer than one byte): one more count,
+                // ours.
+                unsafe { (*zs).gc.refcount += 1 };
+                KEPT.store(zs, Ordering::Relaxed);
+                KEPT_CAP.store(data.len(), Ordering::Relaxed);
+            }
+            string
         }
 
         let Some(callback) = self.callbacks.message.as_ref().map(Zval::shallow_clone) else {
@@ -298,7 +387,7 @@ impl Handler for PhpHandler {
         };
         let mut message = Zval::new();
         message.set_zend_string(message_string(data));
-        let ended = call_guarded(&callback, vec![&self.this, &message]);
+        let ended = call_message(&callback, &self.this, message);
         // IPC_REDIS: the entry is acknowledged only if Message returned; exit() is a failure too,
         // and a failure's text goes into the dead-letter entry.
         if crate::redis::entry_in_hand() {

@@ -158,7 +158,20 @@ fn send_datagram(fd: RawFd, header: &[u8], payload: &[u8], blocking: Blocking) -
     loop {
         // Never block inside sendmsg: a worker must stay able to notice SIGTERM while the
         // destination's buffer is full (nobody may drain it during a shutdown).
-        let n = fd::send_two(fd, header, payload, libc::MSG_DONTWAIT);
+        let n = if header.is_empty() {
+            // One buffer: the kernel's fast path (no iovec array to import).
+            // SAFETY: send reads `payload.len()` bytes from a live slice.
+            unsafe {
+                libc::send(
+                    fd,
+                    payload.as_ptr().cast(),
+                    payload.len(),
+                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                )
+            }
+        } else {
+            fd::send_two(fd, header, payload, libc::MSG_DONTWAIT)
+        };
         if n >= 0 {
             return Ok(());
         }
@@ -275,11 +288,11 @@ fn serve_bus(delivery: &mut dyn Delivery, recv_fd: RawFd, wake_fd: RawFd) -> Out
             }
             next_partial_check = Instant::now() + PARTIAL_CHECK;
         }
-        // SAFETY: recv_into reports what recvmsg(2) wrote across the two buffers, as `receive`
-        // requires.
+        // SAFETY: recv_into reports what recv(2) / recvmsg(2) wrote into the buffers, in order, as
+        // `receive` requires.
         let received = unsafe {
-            reassembler.receive(Instant::now, |header, payload| {
-                recv_into(recv_fd, header, payload, libc::MSG_DONTWAIT)
+            reassembler.receive(Instant::now, |first, second| {
+                recv_into(recv_fd, first, second, libc::MSG_DONTWAIT)
             })
         };
         let outcome = match received {
@@ -311,31 +324,37 @@ fn serve_bus(delivery: &mut dyn Delivery, recv_fd: RawFd, wake_fd: RawFd) -> Out
     }
 }
 
-/// One datagram across `header` then `payload` (recvmsg(2) with two iovecs; a longer datagram is
-/// cut); the bytes written, or Err with errno set.
+/// One datagram into `first`, or across `first` then `second` when that is not empty (recv(2),
+/// or recvmsg(2) with two iovecs; a longer datagram is cut); the bytes written, or Err with errno
+/// set. One buffer is the usual case: the kernel copies into it faster than into two.
 fn recv_into(
     fd: RawFd,
-    header: &mut [u8],
-    payload: &mut [MaybeUninit<u8>],
+    first: &mut [MaybeUninit<u8>],
+    second: &mut [MaybeUninit<u8>],
     flags: i32,
 ) -> std::result::Result<usize, ()> {
-    let mut iov = [
-        libc::iovec {
-            iov_base: header.as_mut_ptr().cast(),
-            iov_len: header.len(),
-        },
-        libc::iovec {
-            iov_base: payload.as_mut_ptr().cast(),
-            iov_len: payload.len(),
-        },
-    ];
-    // SAFETY: an all-zero msghdr is valid (no address, no control data); recvmsg writes only into
-    // the two iovecs, which cover buffers we hold mutably for the call.
-    let n = unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = iov.as_mut_ptr();
-        msg.msg_iovlen = 2;
-        libc::recvmsg(fd, &mut msg, flags)
+    let n = if second.is_empty() {
+        // SAFETY: recv writes at most first.len() bytes into a buffer we hold mutably.
+        unsafe { libc::recv(fd, first.as_mut_ptr().cast(), first.len(), flags) }
+    } else {
+        let mut iov = [
+            libc::iovec {
+                iov_base: first.as_mut_ptr().cast(),
+                iov_len: first.len(),
+            },
+            libc::iovec {
+                iov_base: second.as_mut_ptr().cast(),
+                iov_len: second.len(),
+            },
+        ];
+        // SAFETY: an all-zero msghdr is valid (no address, no control data); recvmsg writes only
+        // into the two iovecs, which cover buffers we hold mutably for the call.
+        unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = iov.as_mut_ptr();
+            msg.msg_iovlen = 2;
+            libc::recvmsg(fd, &mut msg, flags)
+        }
     };
     if n < 0 {
         Err(())
