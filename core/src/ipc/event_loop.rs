@@ -79,7 +79,10 @@ impl Receiver {
         let (bus, size) = if config.enable_message_bus {
             (Some(Reassembler::new()), HEADER_LEN + CHUNK_PAYLOAD)
         } else {
-            (None, config.max_package_size.min(max_datagram(fd)).max(1))
+            (
+                None,
+                config.max_package_size.min(super::unixsock::max_datagram(fd)).max(1),
+            )
         };
         Receiver {
             fd,
@@ -299,27 +302,6 @@ fn wait(fds: &mut [libc::pollfd], deadline: Option<Instant>) {
             std::ptr::null(),
         )
     };
-}
-
-/// The longest datagram `fd`'s pair carries: its send buffer less 32 bytes.
-fn max_datagram(fd: RawFd) -> usize {
-    let mut bytes: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into a live local c_int.
-    let ok = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_SNDBUF,
-            (&mut bytes as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    } == 0;
-    if ok && bytes > 32 {
-        bytes as usize - 32
-    } else {
-        super::unixsock::MAX_DATAGRAM
-    }
 }
 
 fn process_alive(pid: u32) -> bool {

@@ -97,7 +97,7 @@ fn set_buffer_sizes(fd: RawFd) {
 
 /// The longest datagram `fd`'s pair carries: its send buffer less 32 bytes (MAX_DATAGRAM when the
 /// buffer is what was asked for).
-fn max_datagram(fd: RawFd) -> usize {
+pub(crate) fn max_datagram(fd: RawFd) -> usize {
     let mut bytes: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: getsockopt writes at most `len` bytes into a live local c_int.
