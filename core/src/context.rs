@@ -317,6 +317,7 @@ impl Context {
         let mut s = state::lock();
         if s.role == Role::Worker {
             s.worker_running = false;
+            state::request_leave();
         }
     }
 
@@ -336,6 +337,7 @@ impl Context {
             return false;
         }
         state::lock().detached = true;
+        state::request_leave();
         // It left the pool: it no longer dies with the manager, nor limits its own SIGTERM grace.
         // SAFETY: prctl(PR_SET_PDEATHSIG, 0) only clears this process's parent-death signal.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0 as libc::c_ulong) };

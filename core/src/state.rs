@@ -120,6 +120,7 @@ pub(crate) fn enter_worker(worker_id: usize) -> Option<RawFd> {
     s.worker_id = Some(worker_id);
     s.worker_running = true;
     s.detached = false;
+    LEAVE_REQUESTED.store(false, Ordering::Relaxed);
     // Other workers' receive ends are theirs to read: a worker keeps only its own.
     for (id, (_, recv_end)) in s.unix_pairs.iter_mut().enumerate() {
         if id != worker_id && *recv_end >= 0 {
@@ -130,6 +131,20 @@ pub(crate) fn enter_worker(worker_id: usize) -> Option<RawFd> {
         }
     }
     s.unix_pairs.get(worker_id).map(|&(_, recv_end)| recv_end)
+}
+
+/// Set in a worker once `stop()` or `detach()` was called: its message loop reads this on every
+/// message, without taking the state lock.
+static LEAVE_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A worker's message loop must end after the message in hand (`stop()` or `detach()`).
+pub(crate) fn request_leave() {
+    LEAVE_REQUESTED.store(true, Ordering::Relaxed);
+}
+
+/// Whether `request_leave` was called in this worker.
+pub(crate) fn leave_requested() -> bool {
+    LEAVE_REQUESTED.load(Ordering::Relaxed)
 }
 
 /// This process's pid, read once when it took its role (getpid is a syscall, and the message bus

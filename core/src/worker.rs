@@ -77,7 +77,8 @@ impl Delivery for HandlerDelivery<'_> {
     }
 
     fn must_leave(&self) -> bool {
-        let leave = worker_signals::term_requested() || !self.ctx.worker_running() || self.ctx.is_detached();
+        // Lock-free: this runs once per message.
+        let leave = worker_signals::term_requested() || state::leave_requested();
         if leave {
             self.slot.table.set_state(self.slot.id, SlotState::Stopping);
         }
