@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::stats::{ExitReason, PoolStats, WorkerState};
+use crate::stats::{ExitReason, PoolStats, WorkerState, WorkerStats};
 
 /// Which text format a scrape gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,27 @@ impl Writer {
         };
         let _ = writeln!(self.out, "# HELP {family} {help}");
         let _ = writeln!(self.out, "# TYPE {family} {type_name}");
+    }
+
+    /// A family with one sample per worker (label `worker`); `value` None leaves a worker out.
+    fn per_worker(
+        &mut self,
+        stats: &PoolStats,
+        (name, kind): (&str, Kind),
+        help: &str,
+        value: impl Fn(&WorkerStats) -> Option<f64>,
+    ) {
+        self.family(name, kind, help);
+        let sample = if kind == Kind::Counter {
+            format!("{name}_total")
+        } else {
+            name.to_string()
+        };
+        for s in &stats.per_worker {
+            if let Some(v) = value(s) {
+                self.sample(&sample, &[("worker", &s.id.to_string())], v);
+            }
+        }
     }
 
     fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
@@ -156,51 +177,40 @@ pub(crate) fn render(stats: &PoolStats, format: Format, dropped: u64) -> String 
         &[],
         stats.durations.count as f64,
     );
-    w.family(
-        "procpool_worker_messages",
-        Kind::Gauge,
+    w.per_worker(
+        stats,
+        ("procpool_worker_messages", Kind::Gauge),
         "Messages handled by the worker's current process.",
+        |s| Some(s.messages as f64),
     );
-    let ids: Vec<String> = stats.per_worker.iter().map(|s| s.id.to_string()).collect();
-    for (s, id) in stats.per_worker.iter().zip(&ids) {
-        w.sample("procpool_worker_messages", &[("worker", id)], s.messages as f64);
-    }
-    w.family(
-        "procpool_worker_busy_seconds",
-        Kind::Gauge,
+    w.per_worker(
+        stats,
+        ("procpool_worker_busy_seconds", Kind::Gauge),
         "Age of the message in hand (0: idle).",
+        |s| Some(s.busy_for.map_or(0.0, |d| d.as_secs_f64())),
     );
-    for (s, id) in stats.per_worker.iter().zip(&ids) {
-        let busy = s.busy_for.map_or(0.0, |d| d.as_secs_f64());
-        w.sample("procpool_worker_busy_seconds", &[("worker", id)], busy);
-    }
-    w.family(
-        "procpool_worker_resident_memory_bytes",
-        Kind::Gauge,
+    w.per_worker(
+        stats,
+        ("procpool_worker_resident_memory_bytes", Kind::Gauge),
         "Resident memory of the worker.",
+        |s| s.rss.map(|rss| rss as f64),
     );
-    for (s, id) in stats.per_worker.iter().zip(&ids) {
-        if let Some(rss) = s.rss {
-            w.sample("procpool_worker_resident_memory_bytes", &[("worker", id)], rss as f64);
-        }
-    }
-    w.family(
-        "procpool_worker_restarts",
-        Kind::Counter,
+    w.per_worker(
+        stats,
+        ("procpool_worker_restarts", Kind::Counter),
         "Processes the worker slot had after its first.",
+        |s| Some(s.restarts as f64),
     );
-    for (s, id) in stats.per_worker.iter().zip(&ids) {
-        w.sample("procpool_worker_restarts_total", &[("worker", id)], s.restarts as f64);
-    }
     w.family(
         "procpool_worker_state",
         Kind::Gauge,
         "1 for the state each worker is in.",
     );
-    for (s, id) in stats.per_worker.iter().zip(&ids) {
+    for s in &stats.per_worker {
+        let id = s.id.to_string();
         w.sample(
             "procpool_worker_state",
-            &[("worker", id), ("state", s.state.name())],
+            &[("worker", &id), ("state", s.state.name())],
             1.0,
         );
     }

@@ -544,8 +544,14 @@ fn reap_children(supervisor: &mut Supervisor, ops: &mut ForkOps) {
     for pid in supervisor.known_pids() {
         let mut status = 0;
         // SAFETY: waitpid on one pid this manager forked, with a valid status pointer.
-        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+        let reaped = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if reaped == pid {
             supervisor.on_child_exit(pid, ExitStatus::from_wait_status(status), ops);
+        } else if reaped < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD) {
+            // Someone else in this process reaped it (e.g. a script's wait() in a manager callback):
+            // it is gone all the same, and waiting for it would hang the pool.
+            warning!("process {pid} of the pool was reaped outside the pool; its exit status is unknown");
+            supervisor.on_child_exit(pid, ExitStatus::Exited(0), ops);
         }
     }
 }

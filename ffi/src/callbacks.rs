@@ -2,9 +2,8 @@
 
 use std::ffi::{c_int, c_void};
 
-use procpool::{Context, Event, Handler, LogLevel, Outcome};
+use procpool::{Context, Event, Handler, Outcome};
 
-use crate::log;
 
 /// A pool-level callback (Start, Shutdown): called in the manager with the `userdata` given at
 /// registration.
@@ -73,25 +72,21 @@ pub(crate) struct Callbacks {
 /// its return value into the core's `Outcome` (and a warning when it is not 0).
 pub(crate) struct CHandler {
     callbacks: Callbacks,
-    /// The level the pool logs at, for the warnings of failed callbacks.
-    log_level: LogLevel,
 }
 
 impl CHandler {
-    pub fn new(callbacks: Callbacks, log_level: LogLevel) -> CHandler {
-        CHandler { callbacks, log_level }
+    pub fn new(callbacks: Callbacks) -> CHandler {
+        CHandler { callbacks }
     }
 
     /// Warns about a callback that returned `status` (not 0), in the manager or in worker `worker_id`.
     fn warn_failed(&self, event: Event, worker_id: Option<usize>, status: c_int, consequence: &str) {
         let who = worker_id.map_or_else(String::new, |id| format!("worker#{id}: "));
-        log::warning(
-            self.log_level,
-            &format!(
-                "{who}the {} callback failed (returned {status}){consequence}",
-                event.name()
-            ),
-        );
+        // The core's logger: its line layout and the pool's level (PROCPOOL_LOG included).
+        Context.log_warning(&format!(
+            "{who}the {} callback failed (returned {status}){consequence}",
+            event.name()
+        ));
     }
 }
 

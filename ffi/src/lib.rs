@@ -16,7 +16,6 @@
 mod callbacks;
 mod context;
 mod last_error;
-mod log;
 mod operate;
 mod panic;
 mod pool;

@@ -12,7 +12,7 @@ use crate::callbacks::{
 use crate::panic::{guard, guard_or};
 use crate::ptr::{self, write_out};
 use crate::result::{mode_name, procpool_result, FfiError, FfiResult};
-use crate::{last_error, log, procpool_ipc_mode, procpool_log_level};
+use crate::{last_error, procpool_ipc_mode, procpool_log_level};
 use crate::{PROCPOOL_LOG_INFO, PROCPOOL_LOG_OFF, PROCPOOL_LOG_WARNING};
 
 /// A process pool (opaque). Made by `procpool_pool_new`, released by `procpool_pool_free`.
@@ -563,8 +563,7 @@ pub extern "C" fn procpool_pool_start(pool: *mut procpool_pool) -> procpool_resu
                 "the pool has already been started: a pool runs once, make a new one",
             ));
         }
-        let log_level = log::effective_level(core.config().log_level);
-        core.start(&mut CHandler::new(pool.callbacks.get(), log_level))?;
+        core.start(&mut CHandler::new(pool.callbacks.get()))?;
         Ok(())
     })
 }
