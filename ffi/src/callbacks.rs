@@ -4,7 +4,6 @@ use std::ffi::{c_int, c_void};
 
 use procpool::{Context, Event, Handler, Outcome};
 
-
 /// A pool-level callback (Start, Shutdown): called in the manager with the `userdata` given at
 /// registration.
 ///
